@@ -1,0 +1,1 @@
+"""The HTTP/JSON side of cordwire: google.api.http transcoding onto cords."""

@@ -1,0 +1,1 @@
+"""The gRPC side of cordwire: servicers built from descriptors, health, reflection."""
