@@ -1,0 +1,145 @@
+"""``self.triton`` for cord handlers: unary ``infer`` and decoupled ``stream`` over KServe v2 gRPC.
+
+We call the KServe v2 stubs through ``grpc.aio`` directly rather than ``tritonclient.grpc.aio``.
+Measured on the 2-core CI machine against the embedded Triton, ``identity`` model, one caller
+awaiting sequentially (``tests/triton/bench_client.py``):
+
+    FP32[16] + BYTES[2]:  tritonclient.grpc.aio  see BENCH below
+    FP32[1M] (4 MB):      tritonclient.grpc.aio  see BENCH below
+
+BENCH
+
+The direct path also lets us splice tensor buffers into the request without copies (``_wire.py``)
+and retry an already-serialized request on another endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any
+
+import grpc
+import numpy.typing as npt
+
+from cordwire._codes import Code
+from cordwire._errors import CordError
+
+from ._endpoint import Endpoint
+from ._pool import Pool
+from ._status import from_rpc_error, from_stream_error, is_retryable, not_found, unavailable
+from ._tensors import decode_outputs
+from ._wire import build_request
+
+__all__ = ["Parameters", "TritonClient"]
+
+Parameters = Mapping[str, str | int | float | bool]
+
+
+class TritonClient:
+    """Sends requests to the ready Triton endpoints of a pool, failing over on UNAVAILABLE."""
+
+    def __init__(self, pool: Pool | None, models: Sequence[str] = (), *, exhaustive: bool = False) -> None:
+        self._pool = pool
+        self._models = frozenset(models)
+        # Embedded: Triton loads exactly the repository's models, so others are known not to exist.
+        self._exhaustive = exhaustive
+
+    def _check(self, model: str) -> Pool:
+        if self._pool is None:
+            raise CordError(
+                Code.FAILED_PRECONDITION,
+                f"this chute has no Triton models (no model_repository), so model {model!r} cannot be used",
+            )
+        if self._exhaustive and model not in self._models:
+            raise not_found(model)
+        return self._pool
+
+    def _next(self, pool: Pool, tried: list[Endpoint], last: CordError | None) -> Endpoint:
+        endpoint = pool.pick(tried)
+        if endpoint is None:
+            raise last or unavailable("no Triton server is ready")
+        tried.append(endpoint)
+        return endpoint
+
+    async def infer(
+        self,
+        model: str,
+        inputs: Mapping[str, npt.ArrayLike],
+        outputs: Sequence[str] | None = None,
+        *,
+        parameters: Parameters | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the deadline also bounds failover retries
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Run ``model`` once; returns its outputs (only ``outputs`` if given) by name.
+
+        Numeric outputs are read-only views of the response buffer (copy to modify in place);
+        BYTES outputs are object arrays of ``bytes``.
+        """
+        pool = self._check(model)
+        call = build_request(model, inputs, outputs, parameters)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        tried: list[Endpoint] = []
+        last: CordError | None = None
+        while True:
+            endpoint = self._next(pool, tried, last)
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise CordError(Code.DEADLINE_EXCEEDED, f"deadline passed before model {model!r} answered")
+            try:
+                # Cancelling the awaiting task cancels this gRPC call (grpc.aio does so on CancelledError).
+                response = await endpoint.infer(call.payload, timeout=remaining)
+            except grpc.aio.AioRpcError as exc:
+                error = from_rpc_error(exc, model, model in self._models)
+                if not is_retryable(error):
+                    raise error from None
+                endpoint.set_healthy(False)
+                last = error
+                continue
+            return decode_outputs(response, outputs)
+
+    async def stream(
+        self, model: str, inputs: Mapping[str, npt.ArrayLike], *, parameters: Parameters | None = None
+    ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
+        """Run decoupled ``model``; yields each response's outputs until the model's final response.
+
+        Closing the iterator, or cancelling the task iterating it, cancels the Triton request
+        (the model sees ``request.is_cancelled()``).
+        """
+        pool = self._check(model)
+        call = build_request(model, inputs, None, parameters, streaming=True)
+        tried: list[Endpoint] = []
+        last: CordError | None = None
+        while True:
+            endpoint = self._next(pool, tried, last)
+            received = False
+            rpc = endpoint.stream_infer()
+            try:
+                await rpc.write(call.payload)
+                await rpc.done_writing()
+                async for message in rpc:
+                    if message.error_message:
+                        raise from_stream_error(message.error_message, model, model in self._models)
+                    received = True
+                    response = message.infer_response
+                    final = response.parameters.get("triton_final_response")
+                    if response.outputs:
+                        yield decode_outputs(response)
+                    if final is not None and final.bool_param:
+                        return
+                return
+            except grpc.aio.AioRpcError as exc:
+                error = from_rpc_error(exc, model, model in self._models)
+                if received or not is_retryable(error):
+                    raise error from None
+                endpoint.set_healthy(False)
+                last = error
+            except CordError as error:
+                if received or not is_retryable(error):
+                    raise
+                endpoint.set_healthy(False)
+                last = error
+            finally:
+                if not rpc.done():
+                    rpc.cancel()

@@ -1,0 +1,200 @@
+"""The ``tritonserver`` binary from the nvidia-pytriton wheel, run as a child process on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import logging
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from typing import IO
+
+__all__ = ["EmbeddedTriton", "free_port"]
+
+logger = logging.getLogger("cordwire.triton")
+
+
+def _wheel() -> pathlib.Path:
+    # Located, not imported: importing pytriton pulls in its whole Python API.
+    spec = importlib.util.find_spec("pytriton")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the embedded Triton needs the nvidia-pytriton package")
+    return pathlib.Path(spec.origin).parent
+
+
+_WHEEL = _wheel()
+_SERVER = _WHEEL / "tritonserver"
+_LIBS = _WHEEL.parent / "nvidia_pytriton.libs"
+_PR_SET_PDEATHSIG = 1
+# GPU probing on a CPU-only host: expected, and not worth an operator's attention.
+_HARMLESS = re.compile(r"CudaDriverHelper|NVML|CUDA|cuda|GPU|DCGM|pinned memory")
+
+
+def free_port() -> int:
+    """A loopback port free right now (another process could take it before Triton binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: if cordwire dies (even by SIGKILL) the kernel kills
+    # Triton, whose Python-backend stubs exit on their own once their parent is gone. The signal
+    # fires when the *thread* that forked exits, so launch from a long-lived thread (the event
+    # loop's), never from asyncio.to_thread.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _backend_directory(workdir: pathlib.Path) -> pathlib.Path:
+    # The Python backend loads models only with the stub for the running Python beside it.
+    backends = workdir / "backends"
+    shutil.copytree(_SERVER / "backends" / "python", backends / "python")
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    stub = _SERVER / "python_backend_stubs" / version / "triton_python_backend_stub"
+    shutil.copy2(stub, backends / "python" / "triton_python_backend_stub")
+    return backends
+
+
+class EmbeddedTriton:
+    """One ``tritonserver`` process serving ``models`` from ``model_repository``.
+
+    ``launch`` starts it on fresh loopback ports; ``terminate`` stops it (SIGTERM, then SIGKILL of its
+    process group past a deadline). Relaunching after a crash is the supervisor's job.
+    """
+
+    def __init__(
+        self,
+        model_repository: pathlib.Path,
+        models: Sequence[str],
+        *,
+        log_dir: pathlib.Path | None = None,
+        exit_timeout: int = 3,
+        grpc_port: int | None = None,
+    ) -> None:
+        self.model_repository = model_repository.resolve()
+        self.models = tuple(models)
+        self.exit_timeout = exit_timeout
+        self._grpc_port = grpc_port
+        """Fixed gRPC port for every launch; by default each launch picks a free one."""
+        self._workdir = pathlib.Path(tempfile.mkdtemp(prefix="cordwire-triton-"))
+        self._backends = _backend_directory(self._workdir)
+        self.log_path = (log_dir or self._workdir) / "triton.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pump: threading.Thread | None = None
+        self.grpc_address = ""
+        self.http_address = ""
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode if self._process is not None else None
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _command(self, grpc_port: int, http_port: int) -> list[str]:
+        return [
+            str(_SERVER / "bin" / "tritonserver"),
+            f"--model-repository={self.model_repository}",
+            f"--backend-directory={self._backends}",
+            "--grpc-address=127.0.0.1",
+            f"--grpc-port={grpc_port}",
+            "--http-address=127.0.0.1",
+            f"--http-port={http_port}",
+            "--allow-metrics=false",
+            "--model-control-mode=explicit",
+            *(f"--load-model={name}" for name in self.models),
+            f"--exit-timeout-secs={self.exit_timeout}",
+        ]
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(_LIBS), env.get("LD_LIBRARY_PATH")]))
+        # The stub runs models with the first python on PATH: ours, so the venv's packages import.
+        env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
+        return env
+
+    def launch(self) -> None:
+        """Start the process on fresh ports (a running one is terminated first)."""
+        self.terminate()
+        grpc_port, http_port = self._grpc_port or free_port(), free_port()
+        self.grpc_address = f"127.0.0.1:{grpc_port}"
+        self.http_address = f"127.0.0.1:{http_port}"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._process = subprocess.Popen(
+            self._command(grpc_port, http_port),
+            env=self._environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stubs included, killed as one
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        logger.info(
+            "started tritonserver pid %d, gRPC %s, log %s",
+            self._process.pid,
+            self.grpc_address,
+            self.log_path,
+        )
+        assert self._process.stdout is not None
+        self._pump = threading.Thread(
+            target=_pump_log, args=(self._process.stdout, self.log_path), name="triton-log", daemon=True
+        )
+        self._pump.start()
+
+    def terminate(self, grace: float | None = None) -> None:
+        """Stop the process: SIGTERM, then SIGKILL to its group after ``grace`` seconds. Blocks."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(self.exit_timeout + 2 if grace is None else grace)
+        # Even after Triton exits, its stubs may linger in the group: kill whatever is left.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if self._pump is not None:
+            self._pump.join(timeout=2)
+            self._pump = None
+
+    def kill(self) -> None:
+        """SIGKILL the process group at once (tests, hard stop)."""
+        self.terminate(grace=0)
+
+    def close(self) -> None:
+        """Terminate and remove the private working directory."""
+        self.terminate()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+def _pump_log(stream: IO[bytes], path: pathlib.Path) -> None:
+    # Triton's log goes to a file; errors (a model that fails to load, a bad config) also reach the
+    # cordwire.triton logger, where an operator looks first.
+    with stream, open(path, "ab") as log:
+        for raw in iter(stream.readline, b""):
+            log.write(raw)
+            log.flush()
+            line = raw.decode(errors="replace").rstrip()
+            if _HARMLESS.search(line):
+                logger.debug("tritonserver: %s", line)
+            elif line.startswith("E") or "failed to load" in line or "error:" in line.lower():
+                logger.error("tritonserver: %s", line)
+            elif line.startswith("W"):
+                logger.warning("tritonserver: %s", line)

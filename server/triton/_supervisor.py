@@ -1,0 +1,111 @@
+"""Keeps the embedded Triton up: health-polls it, restarts it with backoff, drives readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from ._embedded import EmbeddedTriton
+from ._endpoint import Endpoint
+
+__all__ = ["Supervisor"]
+
+logger = logging.getLogger("cordwire.triton")
+
+
+class Supervisor:
+    """Runs ``triton`` and reports its health on ``endpoint`` (which it retargets on each launch).
+
+    Readiness drops at the first failed check; a process that exited, failed ``max_failures``
+    checks in a row, or did not become ready within ``start_timeout`` is killed and relaunched after
+    an exponential backoff (``backoff`` doubling up to ``max_backoff``).
+    """
+
+    def __init__(
+        self,
+        triton: EmbeddedTriton,
+        endpoint: Endpoint,
+        *,
+        interval: float = 0.5,
+        start_timeout: float = 120.0,
+        max_failures: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.triton = triton
+        self.endpoint = endpoint
+        self.interval = interval
+        self.start_timeout = start_timeout
+        self.max_failures = max_failures
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.launches = 0
+        self.last_startup_seconds: float | None = None
+        """Seconds from the latest launch to all models READY."""
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="triton-supervisor")
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self.backoff
+        while True:
+            started = loop.time()
+            self.triton.launch()  # Popen only: quick, and never left half-done by a cancellation
+            self.launches += 1
+            await self.endpoint.retarget(self.triton.grpc_address)
+            await self._watch(started)
+            self.endpoint.set_healthy(False)
+            # It misbehaved: no grace period, and the stubs of its process group go with it.
+            await asyncio.to_thread(self.triton.kill)
+            if loop.time() - started > 60:
+                delay = self.backoff  # it served for a while: this is a fresh failure, not a crash loop
+            logger.warning("restarting Triton in %.1fs", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_backoff)
+
+    async def _watch(self, started: float) -> None:
+        """Returns when the current process must be replaced."""
+        loop = asyncio.get_running_loop()
+        failures = 0
+        up = False
+        while True:
+            if not self.triton.running():
+                logger.error(
+                    "tritonserver exited with code %s (log: %s)", self.triton.returncode, self.triton.log_path
+                )
+                return
+            if await self.endpoint.check(self.triton.models):
+                failures = 0
+                if not up:
+                    up = True
+                    self.last_startup_seconds = loop.time() - started
+                    logger.info(
+                        "Triton ready: %d model(s) READY %.2fs after launch",
+                        len(self.triton.models),
+                        self.last_startup_seconds,
+                    )
+                self.endpoint.set_healthy(True)
+            elif up:
+                self.endpoint.set_healthy(False)
+                failures += 1
+                if failures >= self.max_failures:
+                    logger.error("Triton stopped answering health checks; killing it")
+                    return
+            elif loop.time() - started > self.start_timeout:
+                logger.error("Triton not ready %.0fs after launch; killing it", self.start_timeout)
+                return
+            # Poll fast while starting so readiness is reported promptly.
+            await asyncio.sleep(self.interval if up else 0.1)
+
+    async def stop(self) -> None:
+        """Stop supervising and terminate Triton gracefully (SIGTERM, then SIGKILL past a deadline)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.endpoint.set_healthy(False)
+        await asyncio.to_thread(self.triton.close)
