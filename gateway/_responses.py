@@ -1,0 +1,97 @@
+"""Response shaping: a response message (or its ``response_body`` field) as JSON or raw bytes.
+
+JSON follows proto3's mapping with proto field names, enums as names and 64-bit integers as
+strings; fields without presence are always printed (zeros, empty lists and maps), because
+OpenAI-style clients read keys rather than test for them. Message fields that are unset stay
+absent, as proto3 JSON has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
+from google.protobuf.message import Message
+
+from cordwire._protos import cord_options
+
+from ._templates import RouteError
+
+if TYPE_CHECKING:
+    from ._routes import Route
+
+__all__ = ["RawBody", "ResponsePlan", "compile_response", "shape_response"]
+
+HTTP_BODY = "google.api.HttpBody"
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawBody:
+    """A response sent as bytes, not JSON: a ``google.api.HttpBody`` or a ``bytes`` field."""
+
+    content_type: str
+    """The Content-Type to send."""
+    data: bytes
+    """The body."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponsePlan:
+    """How a route's response becomes an HTTP body, decided once at start-up."""
+
+    field: str
+    """The ``response_body`` field's proto name, or empty for the whole message."""
+    raw: bool
+    """The body is bytes: the message or field is an HttpBody, or the field is ``bytes``."""
+    singular_message: bool
+    """The field is a singular message, so it can be converted alone."""
+    content_type: str
+    """Content type for raw bodies that carry none (``CordOptions.output_content_type``)."""
+
+
+def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePlan:
+    """The plan for ``method``; RouteError when ``response_body`` names no top-level field."""
+    output = method.output_type
+    content_type = cord_options(method).output_content_type or DEFAULT_CONTENT_TYPE
+    if not response_body:
+        raw = output.full_name == HTTP_BODY
+        return ResponsePlan(field="", raw=raw, singular_message=False, content_type=content_type)
+    field = output.fields_by_name.get(response_body)
+    if field is None:
+        raise RouteError(
+            f"{method.full_name}: response_body {response_body!r} is not a field of {output.full_name}"
+        )
+    msg = field.message_type
+    singular = msg is not None and not field.is_repeated
+    raw = not field.is_repeated and (
+        field.type == FieldDescriptor.TYPE_BYTES or (msg is not None and msg.full_name == HTTP_BODY)
+    )
+    return ResponsePlan(field=field.name, raw=raw, singular_message=singular, content_type=content_type)
+
+
+def shape_response(route: Route, message: Message) -> Any:
+    """The JSON value (dict, list, scalar, or None) or :class:`RawBody` to answer with."""
+    plan = route.response
+    target: Any = message
+    if plan.field:
+        target = getattr(message, plan.field)
+        if plan.singular_message and not plan.raw and not message.HasField(plan.field):
+            return None
+    if plan.raw:
+        if isinstance(target, bytes):
+            return RawBody(content_type=plan.content_type, data=target)
+        return RawBody(content_type=target.content_type or plan.content_type, data=target.data)
+    if plan.field and not plan.singular_message:
+        # Repeated, map or scalar: convert the message and take the key, so the JSON mapping of
+        # the field (int64 as string, enum names, bytes as base64) stays json_format's.
+        return _to_dict(message).get(plan.field)
+    return _to_dict(target)
+
+
+def _to_dict(message: Message) -> Any:
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
