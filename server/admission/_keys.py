@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import hashlib
 import hmac
 import json
 import logging
@@ -77,7 +76,7 @@ def resolve_keys_db(path: str | os.PathLike[str] | None = None) -> Path:
 def _digest(salt: bytes, raw_key: str) -> bytes:
     # A fast MAC suffices: keys carry 256 bits from `secrets`, so brute force is hopeless however
     # fast each guess is; slow KDFs (scrypt, argon2) only help low-entropy human passwords.
-    return hmac.new(salt, raw_key.encode("ascii"), hashlib.sha256).digest()
+    return hmac.digest(salt, raw_key.encode("ascii"), "sha256")  # one-shot C path of HMAC-SHA256
 
 
 class KeyStore:
