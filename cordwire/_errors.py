@@ -7,7 +7,7 @@ from typing import Any
 
 from ._codes import Code, error_type, http_status
 
-__all__ = ["CordError", "ERROR_METADATA_PREFIX"]
+__all__ = ["ERROR_METADATA_PREFIX", "CordError"]
 
 # Trailing-metadata keys that carry the parts of an error gRPC status has no field for, so that
 # an error crossing gRPC (remote gateway, Go/Rust clients) keeps its `param` and `code`.
@@ -71,5 +71,6 @@ class CordError(Exception):
         for key, value in trailing or ():
             if key.startswith(ERROR_METADATA_PREFIX) and isinstance(value, str):
                 extra[key[len(ERROR_METADATA_PREFIX) :]] = value
-        return cls(code, message, param=extra.get("param"), reason=extra.get("reason"),
-                   error_type=extra.get("type"))
+        return cls(
+            code, message, param=extra.get("param"), reason=extra.get("reason"), error_type=extra.get("type")
+        )

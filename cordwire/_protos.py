@@ -6,6 +6,7 @@ import functools
 import pathlib
 import tempfile
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import grpc_tools
 from google.api import annotations_pb2, http_pb2, httpbody_pb2
@@ -30,8 +31,22 @@ from .v1 import options_pb2
 
 # Files that generated modules register in the default pool: imported before any .proto is compiled
 # so that compiled files reuse them (adding them first would make the later _pb2 import fail).
-_PRELOADED = (annotations_pb2, http_pb2, httpbody_pb2, any_pb2, duration_pb2, empty_pb2, field_mask_pb2,
-              struct_pb2, timestamp_pb2, wrappers_pb2)
+# The generated stubs type extensions loosely; Any keeps the Extensions[...] lookups checkable.
+_CHUTE_EXTENSION: Any = options_pb2.chute
+_CORD_EXTENSION: Any = options_pb2.cord
+
+_PRELOADED = (
+    annotations_pb2,
+    http_pb2,
+    httpbody_pb2,
+    any_pb2,
+    duration_pb2,
+    empty_pb2,
+    field_mask_pb2,
+    struct_pb2,
+    timestamp_pb2,
+    wrappers_pb2,
+)
 
 __all__ = ["chute_options", "cord_options", "load_proto_files", "message_class", "resolve_service"]
 
@@ -55,12 +70,19 @@ def load_proto_files(
     includes = [pathlib.Path(d).resolve() for d in include_dirs] or sorted({p.parent for p in paths})
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "set.pb"
-        args = ["protoc", *(f"-I{d}" for d in includes), f"-I{_PROTO_ROOT}", f"-I{_WELL_KNOWN}",
-                "--include_imports", f"--descriptor_set_out={out}", *map(str, paths)]
+        args = [
+            "protoc",
+            *(f"-I{d}" for d in includes),
+            f"-I{_PROTO_ROOT}",
+            f"-I{_WELL_KNOWN}",
+            "--include_imports",
+            f"--descriptor_set_out={out}",
+            *map(str, paths),
+        ]
         if protoc.main(args) != 0:
             raise ProtoCompileError(f"protoc could not compile {', '.join(map(str, paths))} (see stderr)")
         fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
-    pool = descriptor_pool.Default()
+    pool = _default_pool()
     loaded: list[FileDescriptor] = []
     for fdp in fds.file:  # dependency order: imports come first
         try:
@@ -70,6 +92,11 @@ def load_proto_files(
             loaded.append(pool.FindFileByName(fdp.name))
     wanted = {_relative_name(p, includes) for p in paths}
     return [f for f in loaded if f.name in wanted]
+
+
+def _default_pool() -> Any:
+    # The stubs leave DescriptorPool's methods untyped.
+    return descriptor_pool.Default()  # type: ignore[no-untyped-call]
 
 
 def _relative_name(path: pathlib.Path, includes: Sequence[pathlib.Path]) -> str:
@@ -84,7 +111,7 @@ def resolve_service(service: ServiceDescriptor | str) -> ServiceDescriptor:
     if isinstance(service, ServiceDescriptor):
         return service
     try:
-        return descriptor_pool.Default().FindServiceByName(service)
+        return cast(ServiceDescriptor, _default_pool().FindServiceByName(service))
     except KeyError:
         raise ValueError(
             f"service {service!r} is not in the descriptor pool: import its _pb2 module "
@@ -101,10 +128,14 @@ def message_class(descriptor: Descriptor) -> type[Message]:
 def chute_options(service: ServiceDescriptor) -> options_pb2.ChuteOptions:
     """The service's `(cordwire.v1.chute)` option, or an empty one."""
     opts = service.GetOptions()
-    return opts.Extensions[options_pb2.chute] if opts.HasExtension(options_pb2.chute) else options_pb2.ChuteOptions()
+    if opts.HasExtension(_CHUTE_EXTENSION):
+        return cast(options_pb2.ChuteOptions, opts.Extensions[_CHUTE_EXTENSION])
+    return options_pb2.ChuteOptions()
 
 
 def cord_options(method: MethodDescriptor) -> options_pb2.CordOptions:
     """The method's `(cordwire.v1.cord)` option, or an empty one."""
     opts = method.GetOptions()
-    return opts.Extensions[options_pb2.cord] if opts.HasExtension(options_pb2.cord) else options_pb2.CordOptions()
+    if opts.HasExtension(_CORD_EXTENSION):
+        return cast(options_pb2.CordOptions, opts.Extensions[_CORD_EXTENSION])
+    return options_pb2.CordOptions()

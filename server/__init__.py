@@ -1,1 +1,7 @@
-"""The gRPC side of cordwire: servicers built from descriptors, health, reflection."""
+"""The gRPC side of cordwire: servicers built from descriptors, health, reflection, lifecycle."""
+
+from ._context import CordContext
+from ._invoke import CallGuard, Invoker
+from ._runtime import ChuteServer
+
+__all__ = ["CallGuard", "ChuteServer", "CordContext", "Invoker"]

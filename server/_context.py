@@ -1,0 +1,59 @@
+"""The context a cord handler receives: metadata, deadline, response headers, cancellation."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+
+__all__ = ["CordContext"]
+
+
+class CordContext:
+    """Transport-neutral view of one call, the same whether it came over gRPC or HTTP."""
+
+    __slots__ = ("_cancelled", "deadline", "metadata", "peer", "request_id", "response_headers", "transport")
+
+    def __init__(
+        self,
+        *,
+        metadata: Mapping[str, str],
+        transport: str,
+        deadline: float | None = None,
+        peer: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        self.metadata: dict[str, str] = {k.lower(): v for k, v in metadata.items()}
+        """The call's metadata (gRPC metadata, or HTTP ``Grpc-Metadata-*`` headers), keys lower-case."""
+        self.transport = transport
+        """``"grpc"`` or ``"http"``."""
+        self.deadline = deadline
+        """When the call must end, on the :func:`time.monotonic` clock; ``None`` for no deadline."""
+        self.peer = peer
+        self.request_id = request_id or self.metadata.get("x-request-id") or uuid.uuid4().hex
+        """Echoed in logs and error messages; from ``X-Request-Id`` when the caller sent one."""
+        self.response_headers: dict[str, str] = {}
+        """Headers the handler sets for the response (gRPC initial metadata, HTTP headers)."""
+        self._cancelled = False
+
+    @staticmethod
+    def from_pairs(pairs: Iterable[tuple[str, str | bytes]], **kwargs: object) -> CordContext:
+        """Build from gRPC-style metadata pairs; binary (``-bin``) values are skipped."""
+        metadata = {k.lower(): v for k, v in pairs if isinstance(v, str)}
+        return CordContext(metadata=metadata, **kwargs)  # type: ignore[arg-type]
+
+    def time_remaining(self) -> float | None:
+        """Seconds until the deadline, or ``None`` when the call has none."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def set_header(self, name: str, value: str) -> None:
+        """Add a response header (HTTP) / initial-metadata entry (gRPC)."""
+        self.response_headers[name.lower()] = value
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the caller went away or the deadline passed."""
+        return self._cancelled
+
+    def mark_cancelled(self) -> None:
+        self._cancelled = True
