@@ -44,6 +44,8 @@ class BindingPlan:
     """``""`` (no body), ``"*"`` (the whole message) or a top-level field name."""
     raw_body: bool
     """The body is a ``google.api.HttpBody`` (request type or body field): bytes, not JSON."""
+    object_body: bool
+    """The body must be a JSON object (it is a plain message; WKTs and lists have other forms)."""
     path_fields: Mapping[str, tuple[FieldInfo, ...]]
     """Per template variable, the fields its dotted path walks through."""
     bound: tuple[tuple[str, ...], ...]
@@ -55,6 +57,7 @@ def compile_binding(method: MethodDescriptor, template: Template, body: str) -> 
     message = method.input_type
     bound: list[tuple[str, ...]] = [v.field_path for v in template.variables]
     raw = body == "*" and message.full_name == HTTP_BODY
+    target: Descriptor | None = message
     if body == "*":
         bound.append(())  # every field: the spec leaves no query parameters with body "*"
     elif body:
@@ -62,6 +65,7 @@ def compile_binding(method: MethodDescriptor, template: Template, body: str) -> 
         if field is None:
             raise RouteError(f"{method.full_name}: body {body!r} is not a field of {message.full_name}")
         raw = field.message_type is not None and field.message_type.full_name == HTTP_BODY
+        target = None if field.is_repeated else field.message_type
         bound.append((body,))
     paths = {v.name: resolve_path(message, v.name) for v in template.variables}
     return BindingPlan(
@@ -69,6 +73,7 @@ def compile_binding(method: MethodDescriptor, template: Template, body: str) -> 
         message_class=message_class(message),
         body=body,
         raw_body=raw,
+        object_body=target is not None and not target.full_name.startswith("google.protobuf."),
         path_fields={k: v for k, v in paths.items() if v is not None},
         bound=tuple(bound),
     )
@@ -100,6 +105,8 @@ def bind_request(
             js: Any = orjson.loads(body)
         except orjson.JSONDecodeError as e:
             raise CordError(Code.INVALID_ARGUMENT, f"request body is not valid JSON: {e}") from None
+        if plan.object_body and not isinstance(js, dict):
+            raise CordError(Code.INVALID_ARGUMENT, "request body must be a JSON object", param=_param(plan))
         _parse(js if plan.body == "*" else {plan.body: js}, request)
     _apply(_query_leaves(plan, query, ignore_unknown_query), request)
     path_leaves = []
@@ -108,6 +115,10 @@ def bind_request(
         path_leaves.append((name, tuple(f.name for f in chain), _convert(chain[-1], [text], name)))
     _apply(path_leaves, request)
     return request
+
+
+def _param(plan: BindingPlan) -> str | None:
+    return None if plan.body == "*" else plan.body
 
 
 _Leaf = tuple[str, tuple[str, ...], object]  # (parameter as sent, proto-name path, JSON value)
@@ -167,7 +178,7 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
         node[names[-1]] = value
     try:
         json_format.ParseDict(js, request, ignore_unknown_fields=False)
-    except json_format.ParseError:
+    except json_format.ParseError as error:
         # Find the parameter at fault, one at a time (the error path only), to name it.
         for key, names, value in leaves:
             single: dict[str, Any] = {names[-1]: value}
@@ -179,7 +190,8 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
                 raise CordError(
                     Code.INVALID_ARGUMENT, f"invalid value for {key!r}: {explain(e)[1]}", param=key
                 ) from None
-        raise
+        param, detail = describe(error)  # no single culprit: a oneof set twice, say
+        raise CordError(Code.INVALID_ARGUMENT, detail, param=param) from None
 
 
 def _parse(js: Any, request: Message) -> None:
