@@ -97,7 +97,7 @@ def bind_request(
     plan = route.binding
     request = plan.message_class()
     if plan.raw_body:
-        target = request if plan.body == "*" else getattr(request, plan.body)
+        target: Any = request if plan.body == "*" else getattr(request, plan.body)
         target.content_type = content_type
         target.data = body
     elif plan.body and body.strip():

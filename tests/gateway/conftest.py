@@ -7,11 +7,11 @@ import pathlib
 from typing import Any
 
 import pytest
-from cordwire.gateway._matcher import Matcher
-from cordwire.gateway._routes import RouteTable, compile_routes
 from google.protobuf.descriptor import FileDescriptor, ServiceDescriptor
 
 from cordwire._protos import load_proto_files
+from cordwire.gateway._matcher import Matcher
+from cordwire.gateway._routes import RouteTable, compile_routes
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 CASES = pathlib.Path(__file__).resolve().parent / "cases"

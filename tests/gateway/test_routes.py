@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from google.protobuf.descriptor import FileDescriptor
+
 from cordwire.gateway._routes import Route, RouteTable, compile_routes
 from cordwire.gateway._templates import RouteError
-from google.protobuf.descriptor import FileDescriptor
 
 from .conftest import PACKAGE
 

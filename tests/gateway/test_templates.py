@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from cordwire.gateway._templates import TemplateError, parse_template
 
 from .conftest import load_cases
