@@ -17,8 +17,15 @@ SOURCES = sorted(p for p in (PROTOS / "cordwire").rglob("*.proto"))
 
 def main() -> int:
     include = pathlib.Path(grpc_tools.__file__).parent / "_proto"
-    args = ["protoc", f"-I{PROTOS}", f"-I{include}", f"--python_out={ROOT}", f"--pyi_out={ROOT}",
-            f"--grpc_python_out={ROOT}", *map(str, SOURCES)]
+    args = [
+        "protoc",
+        f"-I{PROTOS}",
+        f"-I{include}",
+        f"--python_out={ROOT}",
+        f"--pyi_out={ROOT}",
+        f"--grpc_python_out={ROOT}",
+        *map(str, SOURCES),
+    ]
     if protoc.main(args) != 0:
         return 1
     for proto in SOURCES:

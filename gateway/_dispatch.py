@@ -1,0 +1,110 @@
+"""Where a transcoded call goes: the servicer in this process, or a gRPC server elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import grpc
+from google.protobuf.descriptor import MethodDescriptor
+from google.protobuf.message import Message
+
+from .._codes import Code
+from .._errors import CordError
+from .._protos import message_class
+from ..server import ChuteServer, CordContext
+
+__all__ = ["Dispatcher", "InProcessDispatcher", "RemoteDispatcher"]
+
+
+class Dispatcher(Protocol):
+    """Runs one call of a method; failures arrive as CordError."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def unary(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> Message: ...
+
+    def stream(
+        self, method: MethodDescriptor, request: Message, ctx: CordContext
+    ) -> AsyncIterator[Message]: ...
+
+
+class InProcessDispatcher:
+    """Calls the handlers directly: no serialization, no loopback hop."""
+
+    def __init__(self, server: ChuteServer) -> None:
+        self._server = server
+        self._cords = server.cords
+
+    @property
+    def ready(self) -> bool:
+        return self._server.ready
+
+    async def unary(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> Message:
+        return await self._server.invoker.unary(self._cords[method.name], request, ctx)
+
+    def stream(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> AsyncIterator[Message]:
+        return self._server.invoker.stream(self._cords[method.name], request, ctx)
+
+
+class RemoteDispatcher:
+    """Forwards calls over gRPC to an upstream cordwire (or any) server, metadata and deadline included."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._channel = channel
+        self._callables: dict[str, Any] = {}
+
+    @property
+    def ready(self) -> bool:
+        return True  # the upstream answers UNAVAILABLE itself while it is not
+
+    def _callable(self, method: MethodDescriptor) -> Any:
+        found = self._callables.get(method.full_name)
+        if found is None:
+            path = f"/{method.containing_service.full_name}/{method.name}"
+            factory = self._channel.unary_stream if method.server_streaming else self._channel.unary_unary
+            found = factory(
+                path,
+                request_serializer=message_class(method.input_type).SerializeToString,
+                response_deserializer=message_class(method.output_type).FromString,
+            )
+            self._callables[method.full_name] = found
+        return found
+
+    async def unary(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> Message:
+        call = self._callable(method)(request, metadata=_metadata(ctx), timeout=ctx.time_remaining())
+        try:
+            response: Message = await call
+            ctx.response_headers.update(_headers(await call.initial_metadata()))
+        except grpc.aio.AioRpcError as exc:
+            raise _error(exc) from None
+        return response
+
+    async def stream(
+        self, method: MethodDescriptor, request: Message, ctx: CordContext
+    ) -> AsyncIterator[Message]:
+        call = self._callable(method)(request, metadata=_metadata(ctx), timeout=ctx.time_remaining())
+        try:
+            first = True
+            async for message in call:
+                if first:
+                    ctx.response_headers.update(_headers(await call.initial_metadata()))
+                    first = False
+                yield message
+        except grpc.aio.AioRpcError as exc:
+            raise _error(exc) from None
+        finally:
+            call.cancel()  # the HTTP client went away: stop the upstream call too
+
+
+def _metadata(ctx: CordContext) -> tuple[tuple[str, str], ...]:
+    return tuple(ctx.metadata.items())
+
+
+def _headers(metadata: Any) -> dict[str, str]:
+    return {k: v for k, v in (metadata or ()) if isinstance(v, str)}
+
+
+def _error(exc: grpc.aio.AioRpcError) -> CordError:
+    return CordError.from_grpc(Code(exc.code().value[0]), exc.details() or "", exc.trailing_metadata())
