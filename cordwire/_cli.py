@@ -9,9 +9,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ._admission_setup import AdmissionOptions
 from ._cords import ChuteDefinitionError
 from ._serve import ServeOptions, serve
 from ._target import DEFAULT_TARGET, TargetError, load_target
+from .server.admission import add_keys_commands
 
 __all__ = ["main"]
 
@@ -53,28 +55,43 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--no-auth", action="store_true", help="accept calls without an API key (development)"
     )
+    serve_cmd.add_argument(
+        "--redis", metavar="URL", help="share rate limits through Redis (redis://host:port/db)"
+    )
+    serve_cmd.add_argument(
+        "--rate-limit", type=float, metavar="RPS", help="requests/s per key (default: none)"
+    )
+    serve_cmd.add_argument("--burst", type=int, help="rate-limit bucket size (default: the rate)")
+    serve_cmd.add_argument("--max-in-flight", type=int, metavar="N", help="concurrent calls before 429")
+    serve_cmd.set_defaults(func=_serve)
+    add_keys_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "serve":
-        return _serve(args)
-    return 2
+    return int(args.func(args))
 
 
 def _serve(args: argparse.Namespace) -> int:
     try:
         chute = load_target(args.target)
-        options = ServeOptions(
-            host=args.host, http_port=args.http_port, grpc_port=args.grpc_port, triton=args.triton
+        admission = AdmissionOptions(
+            keys_db=args.keys_db,
+            no_auth=args.no_auth,
+            redis_url=args.redis,
+            rate=args.rate_limit,
+            burst=args.burst,
+            max_in_flight=args.max_in_flight,
         )
-        if args.no_auth:
-            print(
-                "WARNING: --no-auth: every caller is accepted; never use it outside development",
-                file=sys.stderr,
-            )
+        options = ServeOptions(
+            host=args.host,
+            http_port=args.http_port,
+            grpc_port=args.grpc_port,
+            triton=args.triton,
+            admission=admission,
+        )
         asyncio.run(serve(chute, options))
     except (TargetError, ChuteDefinitionError, OSError) as exc:
         print(f"cordwire: error: {exc}", file=sys.stderr)

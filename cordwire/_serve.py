@@ -12,9 +12,11 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from .gateway import create_app
 from .server import ChuteServer
+from .server.admission import admission_guard
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -31,6 +33,8 @@ class ServeOptions:
     """``embedded`` or ``host:port[,host:port…]`` of external Triton gRPC endpoints."""
     grace: float = 10.0
     """Seconds in-flight calls get to finish on shutdown."""
+    admission: AdmissionOptions = dataclasses.field(default_factory=AdmissionOptions)
+    """Keys, rate limits and concurrency bounds."""
 
 
 class _HttpServer(uvicorn.Server):
@@ -45,8 +49,14 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    guard = admission_guard(build_admission(options.admission), chute.chute_id)
     server = ChuteServer(
-        chute, host=options.host, grpc_port=options.grpc_port, triton=options.triton, grace=options.grace
+        chute,
+        host=options.host,
+        grpc_port=options.grpc_port,
+        triton=options.triton,
+        guards=(guard,),
+        grace=options.grace,
     )
     config = uvicorn.Config(
         create_app(server),

@@ -8,6 +8,7 @@ from ._admission import Admission
 from ._auth import ANONYMOUS, Authenticator, KeyAuthenticator, Metadata, NoAuthAuthenticator, Principal
 from ._cli import add_keys_commands, ensure_dev_key
 from ._concurrency import ConcurrencyLimiter
+from ._guard import admission_guard
 from ._keys import KEY_PREFIX, KeyInfo, KeyStore, default_keys_db, resolve_keys_db
 from ._ratelimit import BucketStore, MemoryBucketStore, RateLimit, RateLimiter, RateLimitPolicy
 from ._redis import RedisBucketStore
@@ -31,6 +32,7 @@ __all__ = [
     "RateLimiter",
     "RedisBucketStore",
     "add_keys_commands",
+    "admission_guard",
     "default_keys_db",
     "ensure_dev_key",
     "resolve_keys_db",
