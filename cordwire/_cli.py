@@ -9,9 +9,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+import grpc
+
 from ._admission_setup import AdmissionOptions
 from ._cords import ChuteDefinitionError
-from ._serve import ServeOptions, serve
+from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, TargetError, load_target
 from .server.admission import add_keys_commands
 
@@ -64,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--burst", type=int, help="rate-limit bucket size (default: the rate)")
     serve_cmd.add_argument("--max-in-flight", type=int, metavar="N", help="concurrent calls before 429")
     serve_cmd.set_defaults(func=_serve)
+    gateway_cmd = commands.add_parser(
+        "gateway",
+        help="serve HTTP/JSON for a remote gRPC server (split deployment)",
+        description="Transcode HTTP/JSON onto an upstream gRPC server; routes come from its reflection.",
+    )
+    gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
+    gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    gateway_cmd.set_defaults(func=_gateway)
     add_keys_commands(commands)
     return parser
 
@@ -72,6 +83,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return int(args.func(args))
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    options = ServeOptions(host=args.host, http_port=args.http_port)
+    try:
+        asyncio.run(serve_gateway(args.upstream, options))
+    except (OSError, grpc.FutureTimeoutError) as exc:
+        print(
+            f"cordwire: error: cannot use upstream {args.upstream}: {exc or 'not reachable'}", file=sys.stderr
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -10,15 +10,16 @@ import signal
 import sys
 from collections.abc import Iterator
 
+import grpc
 import uvicorn
 
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
-from .gateway import create_app
+from .gateway import ChuteEndpoint, Gateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
 from .server.admission import admission_guard
 
-__all__ = ["ServeOptions", "serve"]
+__all__ = ["ServeOptions", "serve", "serve_gateway"]
 
 log = logging.getLogger("cordwire")
 
@@ -87,6 +88,43 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         await http_task
     finally:
         await server.stop()
+
+
+async def serve_gateway(upstream: str, options: ServeOptions) -> None:
+    """Serve HTTP only, forwarding every call over gRPC to ``upstream`` (auth happens there)."""
+    services = await asyncio.to_thread(fetch_services, upstream)
+    if not services:
+        raise OSError(f"{upstream} offers no services through reflection")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with grpc.aio.insecure_channel(upstream) as channel:
+        dispatcher = RemoteDispatcher(channel)
+        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
+        config = uvicorn.Config(
+            gateway,
+            host=options.host,
+            port=options.http_port,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
+        http = _HttpServer(config)
+        http_task = asyncio.create_task(http.serve())
+        while not http.started:
+            if http_task.done():
+                await http_task
+                raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
+            await asyncio.sleep(0.01)
+        port = http.servers[0].sockets[0].getsockname()[1]
+        for chute_id in gateway.endpoints:
+            print(f"chute {chute_id} via {upstream}")
+        print(f"HTTP  http://{options.host}:{port}", flush=True)
+        print("ready", flush=True)
+        await stop.wait()
+        http.should_exit = True
+        await http_task
 
 
 def _print_banner(server: ChuteServer, host: str, http_port: int) -> None:

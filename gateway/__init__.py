@@ -3,5 +3,14 @@
 from ._app import Gateway, create_app
 from ._dispatch import Dispatcher, InProcessDispatcher, RemoteDispatcher
 from ._endpoints import ChuteEndpoint
+from ._reflection import fetch_services
 
-__all__ = ["ChuteEndpoint", "Dispatcher", "Gateway", "InProcessDispatcher", "RemoteDispatcher", "create_app"]
+__all__ = [
+    "ChuteEndpoint",
+    "Dispatcher",
+    "Gateway",
+    "InProcessDispatcher",
+    "RemoteDispatcher",
+    "create_app",
+    "fetch_services",
+]
