@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import logging
 import os
@@ -35,7 +34,6 @@ def _wheel() -> pathlib.Path:
 _WHEEL = _wheel()
 _SERVER = _WHEEL / "tritonserver"
 _LIBS = _WHEEL.parent / "nvidia_pytriton.libs"
-_PR_SET_PDEATHSIG = 1
 # GPU probing on a CPU-only host: expected, and not worth an operator's attention.
 _HARMLESS = re.compile(r"CudaDriverHelper|NVML|CUDA|cuda|GPU|DCGM|pinned memory")
 
@@ -47,13 +45,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: if cordwire dies (even by SIGKILL) the kernel kills
-    # Triton, whose Python-backend stubs exit on their own once their parent is gone. The signal
-    # fires when the *thread* that forked exits, so launch from a long-lived thread (the event
-    # loop's), never from asyncio.to_thread.
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+# Sets the parent-death signal, then becomes tritonserver (exec keeps it): if cordwire dies, even
+# by SIGKILL, the kernel kills Triton, whose Python-backend stubs then exit on their own. Not done in
+# a preexec_fn: that forces fork() over vfork(), and gRPC's fork handlers in a process with live
+# channels aborted the child (SIGABRT, "epoll_wait error: Bad file descriptor") on a restart.
+# The signal fires when the *thread* that spawned exits: launch from the event loop's thread, never
+# from asyncio.to_thread.
+_EXEC_WITH_PDEATHSIG = """
+import ctypes, os, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+if os.getppid() != int(sys.argv[1]):
+    os._exit(1)  # the parent died before the signal was armed
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 def _backend_directory(workdir: pathlib.Path) -> pathlib.Path:
@@ -135,14 +139,16 @@ class EmbeddedTriton:
         self.grpc_address = f"127.0.0.1:{grpc_port}"
         self.http_address = f"127.0.0.1:{http_port}"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = self._command(grpc_port, http_port)
+        if sys.platform.startswith("linux"):
+            command = [sys.executable, "-I", "-S", "-c", _EXEC_WITH_PDEATHSIG, str(os.getpid()), *command]
         self._process = subprocess.Popen(
-            self._command(grpc_port, http_port),
+            command,
             env=self._environment(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stubs included, killed as one
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         logger.info(
             "started tritonserver pid %d, gRPC %s, log %s",

@@ -78,7 +78,7 @@ class TritonService:
         else:
             self._pool.start_health_checks()
 
-    async def wait_ready(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - the runtime's API
+    async def wait_ready(self, timeout: float | None = None) -> None:
         """Return once ready; ``TimeoutError`` after ``timeout`` seconds."""
         if self._pool is None:
             return

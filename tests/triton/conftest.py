@@ -7,6 +7,7 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
+
 from cordwire.server.triton import TritonService
 
 MODELS = pathlib.Path(__file__).resolve().parent.parent / "triton_models"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cordwire.server.triton import TritonService
 
 from cordwire import Code, CordError
+from cordwire.server.triton import TritonService
 
 pytestmark = pytest.mark.triton
 

@@ -7,9 +7,9 @@ import pathlib
 
 import numpy as np
 import pytest
-from cordwire.server.triton import TritonService
 
 from cordwire import Code, CordError
+from cordwire.server.triton import TritonService
 
 pytestmark = pytest.mark.triton
 

@@ -1,0 +1,41 @@
+"""The embedded Triton comes back by itself after being SIGKILLed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from cordwire import Code, CordError
+from cordwire.server.triton import TritonService
+
+pytestmark = pytest.mark.triton
+
+FLOATS = {"FLOATS": np.arange(3, dtype=np.float32)}
+
+
+async def test_killed_triton_is_unavailable_then_recovers(triton: TritonService) -> None:
+    assert triton.embedded is not None and triton.supervisor is not None
+    changes: asyncio.Queue[bool] = asyncio.Queue()
+    triton.add_listener(changes.put_nowait)
+    old_pid = triton.embedded.pid
+    assert old_pid is not None
+    launches = triton.supervisor.launches
+
+    os.kill(old_pid, signal.SIGKILL)
+    assert await asyncio.wait_for(changes.get(), 10) is False
+    assert not triton.ready
+    with pytest.raises(CordError) as caught:
+        await triton.client.infer("identity", FLOATS)
+    assert caught.value.code is Code.UNAVAILABLE
+    assert caught.value.headers["Retry-After"] == "1"
+
+    assert await asyncio.wait_for(changes.get(), 60) is True
+    await triton.wait_ready(timeout=0)
+    assert triton.supervisor.launches == launches + 1
+    assert triton.embedded.pid != old_pid
+    out = await triton.client.infer("identity", FLOATS)
+    assert out["FLOATS_OUT"].tolist() == [0, 1, 2]
