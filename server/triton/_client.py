@@ -88,7 +88,7 @@ class TritonClient:
                 raise CordError(Code.DEADLINE_EXCEEDED, f"deadline passed before model {model!r} answered")
             try:
                 # Cancelling the awaiting task cancels this gRPC call (grpc.aio does so on CancelledError).
-                response = await endpoint.infer(call.payload, timeout=remaining)
+                response = await endpoint.calls.infer(call.payload, timeout=remaining)
             except grpc.aio.AioRpcError as exc:
                 error = from_rpc_error(exc, model, model in self._models)
                 if not is_retryable(error):
@@ -113,7 +113,7 @@ class TritonClient:
         while True:
             endpoint = self._next(pool, tried, last)
             received = False
-            rpc = endpoint.stream_infer()
+            rpc = endpoint.calls.stream_infer()
             try:
                 await rpc.write(call.payload)
                 await rpc.done_writing()

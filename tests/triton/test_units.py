@@ -1,0 +1,71 @@
+"""Pieces that need no running Triton: wire encoding, spec parsing, round-robin, Triton unreachable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tritonclient.grpc import service_pb2
+
+from cordwire import Code, CordError
+from cordwire.server.triton import TritonService
+from cordwire.server.triton._embedded import free_port
+from cordwire.server.triton._pool import Pool
+from cordwire.server.triton._tensors import decode_outputs
+from cordwire.server.triton._wire import build_request
+
+
+def test_spliced_request_parses_as_protobuf() -> None:
+    floats = np.arange(300, dtype=np.float32)  # > 127 bytes: a multi-byte length varint
+    texts = np.array([b"ab", "\u00e9"], dtype=np.object_)
+    call = build_request("m", {"F": floats, "T": texts}, ["F_OUT"], {"p": 1, "b": True})
+    request = service_pb2.ModelInferRequest.FromString(call.payload)
+    assert request.model_name == "m"
+    assert [(t.name, t.datatype, list(t.shape)) for t in request.inputs] == [
+        ("F", "FP32", [300]),
+        ("T", "BYTES", [2]),
+    ]
+    assert request.raw_input_contents[0] == floats.tobytes()
+    assert request.raw_input_contents[1] == b"\x02\x00\x00\x00ab\x02\x00\x00\x00\xc3\xa9"
+    assert request.parameters["p"].int64_param == 1 and request.parameters["b"].bool_param is True
+    assert [o.name for o in request.outputs] == ["F_OUT"]
+
+
+def test_decode_outputs_round_trip() -> None:
+    response = service_pb2.ModelInferResponse()
+    response.outputs.add(name="A", datatype="INT64", shape=[2, 2])
+    response.outputs.add(name="S", datatype="BYTES", shape=[1])
+    response.raw_output_contents.extend([np.arange(4, dtype="<i8").tobytes(), b"\x01\x00\x00\x00z"])
+    out = decode_outputs(response)
+    assert out["A"].tolist() == [[0, 1], [2, 3]]
+    assert out["S"].tolist() == [b"z"]
+
+
+@pytest.mark.parametrize("spec", ["", "nohost", "host:notaport", ":80"])
+def test_bad_spec_is_a_start_up_error(spec: str) -> None:
+    with pytest.raises(ValueError):
+        TritonService.from_spec(spec, None)
+
+
+def test_round_robin_skips_unhealthy() -> None:
+    pool = Pool(["a:1", "b:2", "c:3"], ())
+    a, b, c = pool.endpoints
+    a.healthy = b.healthy = c.healthy = True
+    assert {pool.pick().address for _ in range(6)} == {"a:1", "b:2", "c:3"}  # type: ignore[union-attr]
+    b.healthy = False
+    assert {pool.pick().address for _ in range(6)} == {"a:1", "c:3"}  # type: ignore[union-attr]
+    assert pool.pick([a, c]) is None
+
+
+async def test_unreachable_triton_is_unavailable_with_retry_after() -> None:
+    service = TritonService.from_spec(f"127.0.0.1:{free_port()}", None)
+    await service.start()
+    try:
+        assert not service.ready
+        with pytest.raises(TimeoutError):
+            await service.wait_ready(timeout=0.3)
+        with pytest.raises(CordError) as caught:
+            await service.client.infer("anything", {"X": np.zeros(1, np.float32)})
+        assert caught.value.code is Code.UNAVAILABLE
+        assert caught.value.headers == {"Retry-After": "1"}
+    finally:
+        await service.stop()
