@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import urllib.parse
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,13 +56,15 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        ctx_headers: list[tuple[bytes, bytes]] = []
+        # The id is fixed before routing so that every answer, 404s and 400s included, echoes it.
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        ctx_headers = [(b"x-request-id", request_id.encode("latin-1"))]
         try:
             fixed = self._fixed.get(scope["path"])
             if fixed is not None and scope["method"] in ("GET", "HEAD"):
                 await fixed(scope, send)
                 return
-            await self._call(scope, receive, send, ctx_headers)
+            await self._call(scope, receive, send, request_id, ctx_headers)
         except CordError as error:
             await send_error(send, error, ctx_headers)
         except Disconnected:
@@ -86,12 +89,15 @@ class Gateway:
             return next(iter(self.endpoints.values())), path
         raise CordError(Code.NOT_FOUND, f"no chute for host {host!r}", reason="chute_not_found")
 
-    async def _call(self, scope: Scope, receive: Receive, send: Send, out: list[tuple[bytes, bytes]]) -> None:
+    async def _call(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, out: list[tuple[bytes, bytes]]
+    ) -> None:
         endpoint, path = self._endpoint(scope)
         route, bindings = endpoint.matcher.match(scope["method"], path)
         metadata, deadline = call_metadata(scope["headers"])
-        ctx = CordContext(metadata=metadata, transport="http", deadline=deadline, peer=_peer(scope))
-        out.append((b"x-request-id", ctx.request_id.encode("latin-1")))
+        ctx = CordContext(
+            metadata=metadata, transport="http", deadline=deadline, peer=_peer(scope), request_id=request_id
+        )
         if not endpoint.dispatcher.ready:
             raise CordError(
                 Code.UNAVAILABLE, f"chute {endpoint.chute_id} is not ready yet", headers={"Retry-After": "1"}

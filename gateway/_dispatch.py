@@ -99,7 +99,12 @@ class RemoteDispatcher:
 
 
 def _metadata(ctx: CordContext) -> tuple[tuple[str, str], ...]:
-    return tuple(ctx.metadata.items())
+    # The gateway's request id goes upstream too, so that the upstream's logs and error messages
+    # quote the id the HTTP client got in X-Request-Id.
+    return (
+        *((k, v) for k, v in ctx.metadata.items() if k != "x-request-id"),
+        ("x-request-id", ctx.request_id),
+    )
 
 
 def _headers(metadata: Any) -> dict[str, str]:
