@@ -30,11 +30,12 @@ async def test_http_case(case: dict[str, Any], chutes: Chutes, mode: str) -> Non
 
 
 def _build(client: httpx.AsyncClient, req: dict[str, Any]) -> httpx.Request:
-    headers = dict(req.get("headers", {}))
+    # latin-1, so a case can send the non-ASCII header values a real client might.
+    headers = {k: v.encode("latin-1") for k, v in req.get("headers", {}).items()}
     content: Any = None
     if "json" in req:
         content = json.dumps(req["json"]).encode()
-        headers.setdefault("content-type", "application/json")
+        headers.setdefault("content-type", b"application/json")
     elif "body" in req:
         content = req["body"].encode()
     elif "body_size" in req:
