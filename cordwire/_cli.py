@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import grpc
 
 from ._admission_setup import AdmissionOptions
-from ._cords import ChuteDefinitionError
+from ._route_listing import route_lines
 from ._serve import ServeOptions, serve, serve_gateway
-from ._target import DEFAULT_TARGET, TargetError, load_target
+from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
 
 __all__ = ["main"]
@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--burst", type=int, help="rate-limit bucket size (default: the rate)")
     serve_cmd.add_argument("--max-in-flight", type=int, metavar="N", help="concurrent calls before 429")
     serve_cmd.set_defaults(func=_serve)
+    routes_cmd = commands.add_parser("routes", help="print a chute's HTTP routes without serving it")
+    routes_cmd.add_argument("target", nargs="?", default=DEFAULT_TARGET, help="module:attr or file.py:attr")
+    routes_cmd.set_defaults(func=_routes)
     gateway_cmd = commands.add_parser(
         "gateway",
         help="serve HTTP/JSON for a remote gRPC server (split deployment)",
@@ -83,6 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return int(args.func(args))
+
+
+def _routes(args: argparse.Namespace) -> int:
+    try:
+        chute = load_target(args.target)
+        print(f"chute {chute.chute_id} ({chute.service.full_name})")
+        print("\n".join(route_lines(chute)))
+    except ValueError as exc:  # target, chute definition and route errors
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _gateway(args: argparse.Namespace) -> int:
@@ -118,7 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
         )
         asyncio.run(serve(chute, options))
-    except (TargetError, ChuteDefinitionError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

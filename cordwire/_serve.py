@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import logging
 import signal
-import sys
 from collections.abc import Iterator
 
 import grpc
@@ -15,6 +14,7 @@ import uvicorn
 
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
+from ._route_listing import route_lines
 from .gateway import ChuteEndpoint, Gateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
 from .server.admission import admission_guard
@@ -129,10 +129,9 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
 
 def _print_banner(server: ChuteServer, host: str, http_port: int) -> None:
     chute = server.chute
-    lines = [f"chute {chute.chute_id} ({chute.service.full_name})"]
-    for cord in server.cords.values():
-        lines.append(f"  {cord.kind.value:17} {cord.full_path}")
-    lines.append(f"gRPC  {server.grpc_target}")
+    lines = [f"chute {chute.chute_id} ({chute.service.full_name})", *route_lines(chute)]
+    lines.append(
+        f"gRPC  {server.grpc_target}  (reflection on; every RPC as /{chute.service.full_name}/<Method>)"
+    )
     lines.append(f"HTTP  http://{host}:{http_port}")
     print("\n".join(lines), flush=True)
-    sys.stdout.flush()

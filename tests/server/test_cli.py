@@ -69,7 +69,7 @@ def test_signal_stops_the_server_and_runs_shutdown_hooks(
 
 def test_startup_output_lists_the_rpcs(served: tuple[Served, pathlib.Path]) -> None:
     text = "".join(served[0].lines)
-    assert "server_streaming  /bookstore.v1.Bookstore/ListBooks" in text
+    assert re.search(r"GET /v1/{parent=shelves/\*}/books\s+-> ListBooks \(server streaming\)", text)
     assert re.search(r"gRPC\s+127\.0\.0\.1:\d+", text)
 
 
@@ -153,3 +153,15 @@ def test_grpc_calls_need_a_key_in_metadata(served: tuple[Served, pathlib.Path]) 
         assert info.value.code() is grpc.StatusCode.UNAUTHENTICATED  # type: ignore[attr-defined]
         whoami(None, metadata=[("x-api-key", server.dev_key or "")], timeout=10)
         whoami(None, metadata=[("authorization", f"Bearer {server.dev_key}")], timeout=10)
+
+
+def test_routes_command_prints_the_table_without_serving() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cordwire", "routes", HOOKED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert re.search(r"GET /v1/\{name=shelves/\*/books/\*\}\s+-> GetBook\n", result.stdout)
+    assert "POST /bookstore.v1.Bookstore/AddBooks" in result.stdout
