@@ -29,8 +29,10 @@ from ._asgi import (
     send_response,
 )
 from ._binding import bind_request
+from ._docs import docs_page
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
+from ._openapi import openapi_document
 from ._responses import RawBody, shape_response
 from ._routes import Route
 from ._streaming import choose_format, send_stream
@@ -48,7 +50,12 @@ class Gateway:
     def __init__(self, endpoints: Sequence[ChuteEndpoint], *, body_limit: int = DEFAULT_BODY_LIMIT) -> None:
         self.endpoints = {e.chute_id: e for e in endpoints}
         self.body_limit = body_limit
-        self._fixed: dict[str, Any] = {"/healthz": self._healthz}
+        # Public, unauthenticated pages; matched before any chute's routes.
+        self._fixed: dict[str, Any] = {
+            "/healthz": self._healthz,
+            "/openapi.json": self._openapi,
+            "/docs": self._docs,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -177,6 +184,17 @@ class Gateway:
         finally:
             watcher.cancel()
             await messages.aclose()  # type: ignore[attr-defined]
+
+    @functools.cached_property
+    def _document(self) -> dict[str, Any]:
+        # Built on first request: the routes are fixed once the gateway exists.
+        return openapi_document(list(self.endpoints.values()))
+
+    async def _openapi(self, scope: Scope, send: Send) -> None:
+        await send_json(send, 200, self._document)
+
+    async def _docs(self, scope: Scope, send: Send) -> None:
+        await send_response(send, 200, docs_page(self._document), b"text/html; charset=utf-8")
 
     async def _healthz(self, scope: Scope, send: Send) -> None:
         states = {cid: e.dispatcher.ready for cid, e in self.endpoints.items()}
