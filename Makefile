@@ -13,11 +13,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev,models]'
 	touch $@
 
-# Debian packages the tests need (redis-server for shared rate limits); installed only when missing.
+# Debian packages the tests need, installed only when missing: redis-server (shared rate limits),
+# chromium (the /docs page is rendered and screenshotted in a test).
+DEBIAN_DEPS := redis-server:redis-server chromium:chromium
 system-deps:
-	@command -v redis-server >/dev/null || { \
+	@missing=""; for dep in $(DEBIAN_DEPS); do command -v $${dep%%:*} >/dev/null || missing="$$missing $${dep##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+	  echo "installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 install: $(STAMP) system-deps
 
