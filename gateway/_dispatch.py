@@ -63,7 +63,12 @@ class RemoteDispatcher:
         found = self._callables.get(method.full_name)
         if found is None:
             path = f"/{method.containing_service.full_name}/{method.name}"
-            factory = self._channel.unary_stream if method.server_streaming else self._channel.unary_unary
+            factory = {
+                (False, False): self._channel.unary_unary,
+                (False, True): self._channel.unary_stream,
+                (True, False): self._channel.stream_unary,
+                (True, True): self._channel.stream_stream,
+            }[(method.client_streaming, method.server_streaming)]
             found = factory(
                 path,
                 request_serializer=message_class(method.input_type).SerializeToString,
