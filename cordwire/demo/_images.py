@@ -27,7 +27,8 @@ _SIZE = re.compile(r"(\d{1,4})x(\d{1,4})")
 
 
 def _size(size: str) -> tuple[int, int]:
-    match = _SIZE.fullmatch(size or DEFAULT_SIZE)
+    # `auto` is the newer OpenAI models' way to say "your choice".
+    match = _SIZE.fullmatch(DEFAULT_SIZE if size in ("", "auto") else size)
     width, height = (int(match[1]), int(match[2])) if match else (0, 0)
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise invalid(

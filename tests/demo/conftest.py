@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import pathlib
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -22,6 +23,8 @@ from cordwire.demo import chute
 from cordwire.gateway import create_app
 from cordwire.testing import RunningChute, serve_chute
 
+HERE = pathlib.Path(__file__).resolve().parent
+START_TIMEOUT = 240  # seconds for the test that pays for the start-up (the suite's default is 120)
 API_KEY = "test-key"  # sent as the SDKs send keys; the demo does not check it (yet)
 
 
@@ -30,6 +33,14 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection, so `first` really runs first
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Loading the demo models takes 40-70 s on two busy cores; only the first demo test waits for it.
+    first = next((item for item in items if HERE in item.path.parents), None)
+    if first is not None and first.get_closest_marker("timeout") is None:
+        first.add_marker(pytest.mark.timeout(START_TIMEOUT))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import openai
 import pytest
+
+from .conftest import Demo
 
 pytestmark = pytest.mark.triton
 
@@ -132,3 +135,17 @@ async def test_sync_client_over_a_socket(client: openai.OpenAI) -> None:
 
     text, deltas = await asyncio.to_thread(chat)
     assert text and "".join(deltas) == text
+
+
+async def test_same_handlers_over_grpc(demo: Demo) -> None:
+    # The gateway's twin routing has a gRPC counterpart: two RPCs, one request type.
+    fields = {"model": "tiny-lm", "messages": STORY, "max_tokens": 6, "temperature": 0}
+    running = demo.running
+    reply: Any = await running.call("CreateChatCompletion", fields)
+    chunks = [
+        c
+        async for c in running.method("StreamChatCompletion")(running.request("StreamChatCompletion", fields))
+    ]
+    assert reply.choices[0].finish_reason == chunks[-1].choices[0].finish_reason == "length"
+    assert "".join(c.choices[0].delta.content for c in chunks) == reply.choices[0].message.content
+    assert reply.usage.completion_tokens == 6 and reply.id.startswith("chatcmpl-")
