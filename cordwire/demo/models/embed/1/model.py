@@ -86,7 +86,7 @@ class BertEncoder(nn.Module):
 class TritonPythonModel:
     def initialize(self, args: dict[str, str]) -> None:
         params = json.loads(args["model_config"]).get("parameters", {})
-        threads = int(params.get("torch_threads", {}).get("string_value", "2"))
+        threads = int(params.get("torch_threads", {}).get("string_value", "1"))
         torch.set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
         src = _weights_dir()
         self.tokenizer = Tokenizer.from_file(str(src / "tokenizer.json"))
