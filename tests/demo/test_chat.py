@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -149,3 +150,31 @@ async def test_same_handlers_over_grpc(demo: Demo) -> None:
     assert reply.choices[0].finish_reason == chunks[-1].choices[0].finish_reason == "length"
     assert "".join(c.choices[0].delta.content for c in chunks) == reply.choices[0].message.content
     assert reply.usage.completion_tokens == 6 and reply.id.startswith("chatcmpl-")
+
+
+async def test_hanging_up_stops_generation(demo: Demo) -> None:
+    embedded = demo.running.server.triton.embedded if demo.running.server.triton else None
+    assert embedded is not None
+    log = embedded.log_path
+    before = log.read_text(errors="replace").count("tiny_lm: cancelled after")
+    # Greedy: the story runs far past the first chunks (no early end of text to race with).
+    body = {
+        "model": "tiny-lm",
+        "messages": STORY,
+        "max_tokens": 250,
+        "n": 2,
+        "temperature": 0,
+        "stream": True,
+    }
+    async with (
+        httpx.AsyncClient(base_url=demo.url) as http,
+        http.stream("POST", "/v1/chat/completions", json=body) as response,
+    ):
+        lines = response.aiter_lines()
+        assert (await anext(lines)).startswith("data: ")  # generating; now hang up
+    # Both choices' Triton requests are cancelled, so the model stops instead of writing 250 tokens.
+    for _ in range(100):
+        if log.read_text(errors="replace").count("tiny_lm: cancelled after") >= before + 2:
+            break
+        await asyncio.sleep(0.05)
+    assert log.read_text(errors="replace").count("tiny_lm: cancelled after") >= before + 2
