@@ -38,21 +38,26 @@ PROTOC_GEN_GO := v1.36.12
 PROTOC_GEN_GO_GRPC := v1.6.2
 PROTOC_GEN_PROST := 0.5.0
 PROTOC_GEN_TONIC := 0.5.0
-GEN_PLUGINS := $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-prost $(TOOLS)/protoc-gen-tonic
+# One stamp per pinned version, so that changing a pin reinstalls that plugin.
+GEN_PLUGINS := $(TOOLS)/.protoc-gen-go@$(PROTOC_GEN_GO) $(TOOLS)/.protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC) \
+	$(TOOLS)/.protoc-gen-prost@$(PROTOC_GEN_PROST)+protoc-gen-tonic@$(PROTOC_GEN_TONIC)
 # Every folder generated code lands in, for the drift check.
 GENERATED := cordwire/v1 cordwire/openai clients/go/gen clients/rust/src/gen
 
 tools: $(GEN_PLUGINS)
 
-$(TOOLS)/protoc-gen-go:
+$(TOOLS)/.protoc-gen-go@$(PROTOC_GEN_GO):
 	GOBIN=$(abspath $(TOOLS)) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO)
+	touch $@
 
-$(TOOLS)/protoc-gen-go-grpc:
+$(TOOLS)/.protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC):
 	GOBIN=$(abspath $(TOOLS)) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC)
+	touch $@
 
-$(TOOLS)/protoc-gen-prost $(TOOLS)/protoc-gen-tonic &:
+$(TOOLS)/.protoc-gen-prost@$(PROTOC_GEN_PROST)+protoc-gen-tonic@$(PROTOC_GEN_TONIC):
 	CARGO_TARGET_DIR=$${XDG_CACHE_HOME:-$$HOME/.cache}/cordwire-tools-target cargo install -q -j 2 --debug --locked \
-	  --root .tools protoc-gen-prost@$(PROTOC_GEN_PROST) protoc-gen-tonic@$(PROTOC_GEN_TONIC)
+	  --force --root .tools protoc-gen-prost@$(PROTOC_GEN_PROST) protoc-gen-tonic@$(PROTOC_GEN_TONIC)
+	touch $@
 
 # Python through scripts/generate.py (grpcio-tools' bundled protoc), Go and Rust through buf.gen.yaml.
 generate: $(STAMP) $(GEN_PLUGINS)

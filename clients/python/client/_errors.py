@@ -23,6 +23,7 @@ __all__ = [
     "RequestCancelledError",
     "ServiceUnavailableError",
     "UnimplementedError",
+    "error_for_event",
     "error_for_grpc",
     "error_for_response",
 ]
