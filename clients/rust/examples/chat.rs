@@ -58,7 +58,12 @@ fn describe(status: &Status) -> String {
         .filter(|(key, _)| key.as_str().starts_with("cordwire-error-"))
         .map(|(key, value)| format!("{}={}", key.as_str(), value.to_str().unwrap_or("?")))
         .collect();
-    format!("{:?}: {} {}", status.code(), status.message(), details.join(" "))
+    format!(
+        "{:?}: {} {}",
+        status.code(),
+        status.message(),
+        details.join(" ")
+    )
 }
 
 async fn run(args: Args) -> Result<(), String> {
@@ -67,17 +72,23 @@ async fn run(args: Args) -> Result<(), String> {
         .connect()
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", args.target))?;
-    let key: AsciiMetadataValue = args.api_key.parse().map_err(|_| "the API key is not ASCII")?;
+    let key: AsciiMetadataValue = args
+        .api_key
+        .parse()
+        .map_err(|_| "the API key is not ASCII")?;
     // The interceptor puts the key on every call made through this client.
-    let mut client = OpenAiServiceClient::with_interceptor(channel, move |mut request: Request<()>| {
-        request.metadata_mut().insert("x-api-key", key.clone());
-        Ok(request)
-    });
+    let mut client =
+        OpenAiServiceClient::with_interceptor(channel, move |mut request: Request<()>| {
+            request.metadata_mut().insert("x-api-key", key.clone());
+            Ok(request)
+        });
     let request = CreateChatCompletionRequest {
         model: args.model,
         messages: vec![ChatCompletionRequestMessage {
             role: "user".into(),
-            content: Some(Value { kind: Some(Kind::StringValue(args.prompt)) }),
+            content: Some(Value {
+                kind: Some(Kind::StringValue(args.prompt)),
+            }),
             ..Default::default()
         }],
         max_tokens: Some(24),
@@ -90,8 +101,15 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|s| describe(&s))?
         .into_inner();
-    let choice = reply.choices.first().ok_or("the completion has no choices")?;
-    let text = choice.message.as_ref().map(|m| m.content.as_str()).unwrap_or_default();
+    let choice = reply
+        .choices
+        .first()
+        .ok_or("the completion has no choices")?;
+    let text = choice
+        .message
+        .as_ref()
+        .map(|m| m.content.as_str())
+        .unwrap_or_default();
     println!("completion: {text}");
 
     let mut stream = client
