@@ -5,5 +5,19 @@ from ._codes import Code
 from ._cords import ChuteDefinitionError
 from ._errors import CordError
 from ._protos import load_proto_files
+from ._pycords import Depends, File, Header, HTTPException, Request, Response, UploadFile
 
-__all__ = ["Chute", "ChuteDefinitionError", "Code", "CordError", "load_proto_files"]
+__all__ = [
+    "Chute",
+    "ChuteDefinitionError",
+    "Code",
+    "CordError",
+    "Depends",
+    "File",
+    "HTTPException",
+    "Header",
+    "Request",
+    "Response",
+    "UploadFile",
+    "load_proto_files",
+]

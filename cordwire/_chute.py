@@ -6,12 +6,14 @@ import pathlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pydantic
 from google.protobuf.descriptor import ServiceDescriptor
 
 from ._cords import ChuteDefinitionError, Cord, Handler, bind_cord
 from ._protos import resolve_service
 
 if TYPE_CHECKING:
+    from ._pycords import PyCord
     from .server.triton import TritonClient
 
 __all__ = ["Chute", "ChuteDefinitionError", "Hook"]
@@ -25,20 +27,29 @@ class Chute:
 
     Handlers receive the chute itself as ``self``: state set in an ``on_startup`` hook is there
     for every call, and ``self.triton`` reaches the chute's models.
+
+    Without ``service``, the chute is Python-first: its cords are declared with
+    ``@chute.cord(public_api_path=...)`` and cordwire synthesizes their service the first time
+    :attr:`service` is needed (when the chute is served, listed or exported).
     """
 
     def __init__(
         self,
         username: str,
         name: str,
-        service: ServiceDescriptor | str,
+        service: ServiceDescriptor | str | None = None,
         model_repository: str | pathlib.Path | None = None,
+        image: str | None = None,
     ) -> None:
         if not username or not name:
             raise ChuteDefinitionError("a chute needs a username and a name")
         self.username = username
         self.name = name
-        self.service = resolve_service(service)
+        self.image = image
+        """The chutes platform's build image; recorded for compatibility, unused by cordwire."""
+        self._service = resolve_service(service) if service is not None else None
+        self._python_first = service is None
+        self._pycords: list[PyCord] = []
         self.model_repository = pathlib.Path(model_repository).resolve() if model_repository else None
         self._handlers: dict[str, Handler] = {}
         self._startup: list[Hook] = []
@@ -60,8 +71,84 @@ class Chute:
     def attach_triton(self, client: TritonClient | None) -> None:
         self._triton = client
 
-    def cord(self, rpc_name: str) -> Callable[[F], F]:
-        """Register the handler of the service's RPC ``rpc_name``."""
+    @property
+    def service(self) -> ServiceDescriptor:
+        """The chute's service: given, or synthesized from its Python-first cords (once)."""
+        if self._service is None:
+            from ._pycords import build
+
+            built = build(self.username, self.name, self._pycords)
+            self._handlers.update(built.handlers)
+            self._shutdown.extend(built.shutdown_hooks)
+            self._service = built.service
+        return self._service
+
+    @property
+    def python_cords(self) -> dict[str, PyCord]:
+        """Python-first cords by RPC name (empty for a chute with a proto service)."""
+        return {c.rpc_name: c for c in self._pycords}
+
+    def cord(
+        self,
+        rpc_name: str | None = None,
+        *,
+        public_api_path: str | None = None,
+        method: str = "POST",
+        input_schema: type[pydantic.BaseModel] | None = None,
+        minimal_input_schema: type[pydantic.BaseModel] | None = None,
+        output_content_type: str | None = None,
+        stream: bool = False,
+        passthrough: bool = False,
+        passthrough_path: str | None = None,
+        passthrough_port: int | None = None,
+    ) -> Callable[[F], F]:
+        """Register a cord.
+
+        With a service: ``@chute.cord("RpcName")`` binds the handler ``(self, request, context)``
+        of that RPC. Without one, the seeds' form: ``@chute.cord(public_api_path="/predict")``
+        on a function with ordinary parameters, from which the RPC is synthesized.
+        """
+        if rpc_name is None:
+            return self._python_cord(
+                {
+                    "public_api_path": public_api_path,
+                    "method": method,
+                    "input_schema": input_schema,
+                    "minimal_input_schema": minimal_input_schema,
+                    "output_content_type": output_content_type,
+                    "stream": stream,
+                    "passthrough": passthrough,
+                    "passthrough_path": passthrough_path,
+                    "passthrough_port": passthrough_port,
+                }
+            )
+        if self._python_first:
+            raise ChuteDefinitionError(
+                f"chute {self.chute_id!r} has no proto service, so cord {rpc_name!r} cannot name an RPC; "
+                "declare it with @chute.cord(public_api_path=...)"
+            )
+        return self._rpc_cord(rpc_name)
+
+    def _python_cord(self, options: dict[str, Any]) -> Callable[[F], F]:
+        if not self._python_first:
+            raise ChuteDefinitionError(
+                f"chute {self.chute_id!r} serves the proto service {self.service.full_name}: "
+                "bind its RPCs with @chute.cord('RpcName')"
+            )
+        if self._service is not None:
+            raise ChuteDefinitionError(
+                f"chute {self.chute_id!r}: cords must be declared before the chute is served or exported"
+            )
+
+        def register(function: F) -> F:
+            from ._pycords import analyse
+
+            self._pycords.append(analyse(function, **options))  # checked now, not at the first call
+            return function
+
+        return register
+
+    def _rpc_cord(self, rpc_name: str) -> Callable[[F], F]:
         if rpc_name not in self.service.methods_by_name:
             known = ", ".join(sorted(self.service.methods_by_name)) or "none"
             raise ChuteDefinitionError(

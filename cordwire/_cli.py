@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import logging
 import os
+import pathlib
 import sys
 from collections.abc import Sequence
 
 import grpc
 
 from ._admission_setup import AdmissionOptions
+from ._pycords import export_proto
 from ._route_listing import route_lines
 from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
@@ -78,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
     gateway_cmd.set_defaults(func=_gateway)
+    protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
+    protos_sub = protos_cmd.add_subparsers(dest="protos_command", required=True)
+    export_cmd = protos_sub.add_parser(
+        "export", help="write the .proto cordwire synthesizes for a chute's Python cords"
+    )
+    export_cmd.add_argument("target", help="module:attr or path/to/file.py:attr naming a Chute")
+    export_cmd.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export_cmd.set_defaults(func=_protos_export)
     add_keys_commands(commands)
     return parser
 
@@ -96,6 +106,19 @@ def _routes(args: argparse.Namespace) -> int:
     except ValueError as exc:  # target, chute definition and route errors
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _protos_export(args: argparse.Namespace) -> int:
+    try:
+        text = export_proto(load_target(args.target))
+    except ValueError as exc:  # target and chute definition errors
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        pathlib.Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -32,6 +32,7 @@ from ._binding import bind_request
 from ._docs import docs_page
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
+from ._multipart import form_as_json
 from ._openapi import openapi_document
 from ._responses import RawBody, shape_response
 from ._routes import Route
@@ -138,6 +139,8 @@ class Gateway:
         if route.body:
             body = await read_body(scope, receive, _body_limit(route, self.body_limit))
             media = content_type.split(";", 1)[0].strip().lower()
+            if media == "multipart/form-data" and body and not route.binding.raw_body:
+                body, media = form_as_json(body, content_type, route.binding), "application/json"
             if body and not route.binding.raw_body and not (media in _JSON_TYPES or media.endswith("+json")):
                 raise HttpError(
                     415,
