@@ -26,6 +26,7 @@ class CordError(Exception):
         reason: str | None = None,
         error_type: str | None = None,
         headers: Mapping[str, str] | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = Code(code)
@@ -38,13 +39,15 @@ class CordError(Exception):
         """Overrides the ``error.type`` derived from the code."""
         self.headers: dict[str, str] = dict(headers or {})
         """Extra HTTP headers for the error response (e.g. ``Retry-After``)."""
+        self._status = status
+        """An HTTP status other than the code's (413, 502, …): kept across a gRPC hop."""
 
     def __repr__(self) -> str:
         return f"CordError({self.code.name}, {self.message!r})"
 
     @property
     def http_status(self) -> int:
-        return http_status(self.code)
+        return self._status or http_status(self.code)
 
     def to_json(self) -> dict[str, Any]:
         """The OpenAI-shaped error body."""
@@ -59,7 +62,13 @@ class CordError(Exception):
 
     def trailing_metadata(self) -> tuple[tuple[str, str], ...]:
         """The gRPC trailing metadata that carries ``param``, ``reason`` and ``type``."""
-        pairs = [("param", self.param), ("reason", self.reason), ("type", self.error_type)]
+        status = str(self.http_status) if self.http_status != http_status(self.code) else None
+        pairs = [
+            ("param", self.param),
+            ("reason", self.reason),
+            ("type", self.error_type),
+            ("status", status),
+        ]
         return tuple((ERROR_METADATA_PREFIX + k, v) for k, v in pairs if v)
 
     @classmethod
@@ -71,6 +80,12 @@ class CordError(Exception):
         for key, value in trailing or ():
             if key.startswith(ERROR_METADATA_PREFIX) and isinstance(value, str):
                 extra[key[len(ERROR_METADATA_PREFIX) :]] = value
+        status = extra.get("status", "")
         return cls(
-            code, message, param=extra.get("param"), reason=extra.get("reason"), error_type=extra.get("type")
+            code,
+            message,
+            param=extra.get("param"),
+            reason=extra.get("reason"),
+            error_type=extra.get("type"),
+            status=int(status) if status.isdigit() and 400 <= int(status) <= 599 else None,
         )

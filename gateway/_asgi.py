@@ -34,12 +34,7 @@ class HttpError(CordError):
     """A failure that exists only in HTTP (413, 415): its own status, a gRPC code for everything else."""
 
     def __init__(self, status: int, code: Code, message: str, **kwargs: Any) -> None:
-        super().__init__(code, message, **kwargs)
-        self._status = status
-
-    @property
-    def http_status(self) -> int:
-        return self._status
+        super().__init__(code, message, status=status, **kwargs)
 
 
 class Disconnected(Exception):

@@ -13,7 +13,9 @@ __all__ = ["call_metadata", "parse_grpc_timeout"]
 
 _METADATA_PREFIX = "grpc-metadata-"
 # Headers that are call metadata as they stand (credentials and correlation ids).
-_PASSED_AS_IS = frozenset({"authorization", "x-api-key", "x-request-id", "traceparent", "tracestate"})
+_PASSED_AS_IS = frozenset(
+    {"authorization", "x-api-key", "x-request-id", "traceparent", "tracestate", "user-agent"}
+)
 _TIMEOUT = re.compile(r"^(\d{1,8})([HMSmun])$")
 _PRINTABLE = re.compile(rb"^[\x20-\x7e]*$")
 _UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}

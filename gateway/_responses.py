@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
 from google.protobuf.message import Message
 
 from cordwire._protos import cord_options
@@ -50,15 +50,20 @@ class ResponsePlan:
     """The field is a singular message, so it can be converted alone."""
     content_type: str
     """Content type for raw bodies that carry none (``CordOptions.output_content_type``)."""
+    dynamic: bool = False
+    """The output holds Struct/Value/ListValue, whose numbers are doubles: whole ones print as ints."""
 
 
 def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePlan:
     """The plan for ``method``; RouteError when ``response_body`` names no top-level field."""
     output = method.output_type
     content_type = cord_options(method).output_content_type or DEFAULT_CONTENT_TYPE
+    dynamic = _holds_dynamic_json(output, set())
     if not response_body:
         raw = output.full_name == HTTP_BODY
-        return ResponsePlan(field="", raw=raw, singular_message=False, content_type=content_type)
+        return ResponsePlan(
+            field="", raw=raw, singular_message=False, content_type=content_type, dynamic=dynamic
+        )
     field = output.fields_by_name.get(response_body)
     if field is None:
         raise RouteError(
@@ -69,7 +74,9 @@ def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePl
     raw = not field.is_repeated and (
         field.type == FieldDescriptor.TYPE_BYTES or (msg is not None and msg.full_name == HTTP_BODY)
     )
-    return ResponsePlan(field=field.name, raw=raw, singular_message=singular, content_type=content_type)
+    return ResponsePlan(
+        field=field.name, raw=raw, singular_message=singular, content_type=content_type, dynamic=dynamic
+    )
 
 
 def shape_response(route: Route, message: Message) -> Any:
@@ -87,11 +94,40 @@ def shape_response(route: Route, message: Message) -> Any:
     if plan.field and not plan.singular_message:
         # Repeated, map or scalar: convert the message and take the key, so the JSON mapping of
         # the field (int64 as string, enum names, bytes as base64) stays json_format's.
-        return _to_dict(message).get(plan.field)
-    return _to_dict(target)
+        shaped = _to_dict(message).get(plan.field)
+    else:
+        shaped = _to_dict(target)
+    return _whole_numbers_as_ints(shaped) if plan.dynamic else shaped
 
 
 def _to_dict(message: Message) -> Any:
     return json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+
+
+_DYNAMIC = frozenset({"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"})
+
+
+def _holds_dynamic_json(message: Descriptor, seen: set[str]) -> bool:
+    if message.full_name in _DYNAMIC:
+        return True
+    seen.add(message.full_name)
+    return any(
+        f.message_type is not None
+        and f.message_type.full_name not in seen
+        and _holds_dynamic_json(f.message_type, seen)
+        for f in message.fields
+    )
+
+
+def _whole_numbers_as_ints(value: Any) -> Any:
+    # Python's json_format prints a Value's 3.0 as 3.0; Go's protojson and C++ print 3, and typed
+    # clients (a Go int field) reject 3.0. Doubles beyond 2**53 stay floats: they are not exact.
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+    if isinstance(value, dict):
+        return {k: _whole_numbers_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_ints(v) for v in value]
+    return value
