@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio
+
 from cordwire.server.admission import KeyStore
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from cordwire import Code, CordError
 from cordwire.server.admission import (
     Admission,
     KeyAuthenticator,
@@ -13,8 +15,6 @@ from cordwire.server.admission import (
     RateLimiter,
     RateLimitPolicy,
 )
-
-from cordwire import Code, CordError
 
 
 def _limiter(burst: int) -> RateLimiter:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from cordwire.server.admission import KeyAuthenticator, KeyStore, NoAuthAuthenticator, Principal
 
 from cordwire import Code, CordError
+from cordwire.server.admission import KeyAuthenticator, KeyStore, NoAuthAuthenticator, Principal
 
 
 @pytest.fixture

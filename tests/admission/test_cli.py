@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from cordwire.server.admission import KeyStore, add_keys_commands, ensure_dev_key
 
 # What the lead's `cordwire` entry point does with the commands we register.

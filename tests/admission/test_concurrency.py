@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from cordwire.server.admission import ConcurrencyLimiter
 
 from cordwire import Code, CordError
+from cordwire.server.admission import ConcurrencyLimiter
 
 
 async def test_slot_rejects_beyond_bound_and_frees_on_exit() -> None:

@@ -9,9 +9,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from cordwire.server.admission import KEY_PREFIX, KeyStore, _keys, default_keys_db, resolve_keys_db
 
 from cordwire import Code, CordError
+from cordwire.server.admission import KEY_PREFIX, KeyStore, _keys, default_keys_db, resolve_keys_db
 
 
 def test_create_list_revoke(store: KeyStore) -> None:

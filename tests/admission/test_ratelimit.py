@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from cordwire.server.admission import MemoryBucketStore, Principal, RateLimit, RateLimiter, RateLimitPolicy
 
 from cordwire import Code, CordError
+from cordwire.server.admission import MemoryBucketStore, Principal, RateLimit, RateLimiter, RateLimitPolicy
 
 
 class FakeClock:

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 import redis.asyncio
-from cordwire.server.admission import Principal, RateLimit, RateLimiter, RateLimitPolicy, RedisBucketStore
 
 from cordwire import CordError
+from cordwire.server.admission import Principal, RateLimit, RateLimiter, RateLimitPolicy, RedisBucketStore
 
 from .conftest import free_port
 
