@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install system-deps serve test check lint typecheck generate check-generated buf-lint bench clean \
+.PHONY: install system-deps serve test check lint typecheck generate check-generated buf-lint bench bench-deps clean \
 	tools clients-check
 
 $(STAMP): pyproject.toml
@@ -89,7 +89,19 @@ test: install check clients-check
 clients-check: install
 	scripts/clients_check.sh
 
-bench: install
+# What `make bench` needs beyond the venv: wrk (Debian) and Go (ghz and grpc-gateway are built from
+# the Go module proxy into .cache/bench); FastAPI (the proxy peer), matplotlib (the chart) and py-spy
+# (the profile) at pinned versions, installed only when missing.
+BENCH_PY_PKGS := fastapi==0.165.0 matplotlib==3.11.2 py-spy==0.4.3
+bench-deps: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	@command -v go >/dev/null || { echo "make bench needs Go (1.22+) on PATH"; exit 1; }
+	@$(PY) -c 'import fastapi, matplotlib' 2>/dev/null && test -x $(VENV)/bin/py-spy || \
+	  $(PY) -m pip install -q $(BENCH_PY_PKGS)
+
+bench: install bench-deps
 	$(PY) -m bench
 
 clean:

@@ -1,0 +1,132 @@
+"""The servers under test, all on loopback and all in front of one shared Triton.
+
+Triton (identity, counter) ◄── cordwire serve (HTTP in-process + gRPC) ◄── grpc-gateway v2 (Go)
+      ▲                    ◄── FastAPI + tritonclient proxy
+      └── Triton's own HTTP and gRPC endpoints, measured directly
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import subprocess
+import sys
+import urllib.request
+from types import TracebackType
+
+from cordwire.server.triton import EmbeddedTriton
+
+from ..gobuild import Tools
+from ..paths import MODELS, REPO
+from ..procs import Procs, free_port, http_ok, wait_until
+from . import payloads
+
+__all__ = ["Peers"]
+
+_MODELS = ("identity", "counter")
+
+
+def _ready(triton: EmbeddedTriton) -> bool:
+    return all(http_ok(f"http://{triton.http_address}/v2/models/{m}/ready") for m in _MODELS)
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class Addresses:
+    triton_http: str = ""
+    triton_grpc: str = ""
+    cordwire_http: str = ""
+    cordwire_grpc: str = ""
+    fastapi_http: str = ""
+    grpcgw_http: str = ""
+
+
+class Peers:
+    """Starts every peer on enter and stops them all (process groups, Triton last) on exit."""
+
+    def __init__(self, tools: Tools, log_dir: pathlib.Path) -> None:
+        self.tools = tools
+        self.procs = Procs(log_dir)
+        self.triton = EmbeddedTriton(MODELS, _MODELS, log_dir=log_dir)
+        self.addresses = Addresses()
+        self.cordwire: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Peers:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.procs.stop_all()
+        finally:
+            self.triton.close()
+
+    def _start(self) -> None:
+        a = self.addresses
+        self.triton.launch()
+        wait_until(lambda: _ready(self.triton), 120, "tritonserver", self.triton.running)
+        a.triton_http, a.triton_grpc = self.triton.http_address, self.triton.grpc_address
+
+        http_port, grpc_port = free_port(), free_port()
+        a.cordwire_http, a.cordwire_grpc = f"127.0.0.1:{http_port}", f"127.0.0.1:{grpc_port}"
+        # External Triton, so cordwire's own process tree is only cordwire (its RSS is cordwire's).
+        self.cordwire = self._start_one(
+            "cordwire",
+            [
+                *(sys.executable, "-m", "cordwire", "serve", "bench.chute:chute", "--no-auth"),
+                *("--triton", a.triton_grpc, "--http-port", str(http_port), "--grpc-port", str(grpc_port)),
+            ],
+            f"http://{a.cordwire_http}/v1/echo",
+        )
+
+        port = free_port()
+        a.fastapi_http = f"127.0.0.1:{port}"
+        self._start_one(
+            "fastapi",
+            [
+                *(sys.executable, "-m", "uvicorn", "bench.peers.fastapi_proxy:app", "--host", "127.0.0.1"),
+                *("--port", str(port), "--loop", "asyncio", "--log-level", "warning", "--no-access-log"),
+            ],
+            f"http://{a.fastapi_http}/v1/echo",
+            env={"BENCH_TRITON_GRPC": a.triton_grpc},
+        )
+
+        port = free_port()
+        a.grpcgw_http = f"127.0.0.1:{port}"
+        self._start_one(
+            "grpcgw",
+            [str(self.tools.grpcgw), "-listen", a.grpcgw_http, "-upstream", a.cordwire_grpc],
+            f"http://{a.grpcgw_http}/v1/echo",
+        )
+
+    def _start_one(
+        self, name: str, argv: list[str], echo_url: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        process = self.procs.start(name, argv, env=env, cwd=REPO)
+        body = json.dumps(payloads.ECHO).encode()
+        try:
+            wait_until(lambda: http_ok(echo_url, body), 120, name, lambda: process.poll() is None)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}; its log ends:\n{self.procs.log_tail(name)}") from None
+        check_echo(echo_url)
+        return process
+
+
+def check_echo(url: str) -> None:
+    """The peer really echoes (a 200 with the wrong body would make its numbers meaningless)."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payloads.ECHO).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = json.loads(response.read())
+    if answer.get("floats") != payloads.ECHO["floats"] or answer.get("texts") != payloads.ECHO["texts"]:
+        raise RuntimeError(f"{url} answered {answer!r}, not the echo of {payloads.ECHO!r}")
