@@ -1,4 +1,4 @@
-"""Triton Python-backend model `tiny_lm`: a ~1M-parameter GPT that streams tokens (decoupled).
+"""Triton Python-backend model `tiny_lm`: a 0.96M-parameter GPT that streams tokens (decoupled).
 
 Weights, tokenizer and config sit beside this file (trained by scripts/train_tiny_lm.py). Each
 request is generated on a worker thread with a KV cache, one response per token, then a final
