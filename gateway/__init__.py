@@ -3,6 +3,7 @@
 from ._app import Gateway, create_app
 from ._dispatch import Dispatcher, InProcessDispatcher, RemoteDispatcher
 from ._endpoints import ChuteEndpoint
+from ._observe import ObservedGateway
 from ._reflection import fetch_services
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Dispatcher",
     "Gateway",
     "InProcessDispatcher",
+    "ObservedGateway",
     "RemoteDispatcher",
     "create_app",
     "fetch_services",

@@ -33,6 +33,7 @@ from ._docs import docs_page
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
 from ._multipart import form_as_json
+from ._observe import ROUTE_KEY
 from ._openapi import openapi_document
 from ._responses import RawBody, shape_response
 from ._routes import Route
@@ -102,6 +103,7 @@ class Gateway:
     ) -> None:
         endpoint, path = self._endpoint(scope)
         route, bindings = endpoint.matcher.match(scope["method"], path)
+        scope[ROUTE_KEY] = (endpoint.chute_id, route)  # for metrics and the access log
         metadata, deadline = call_metadata(scope["headers"])
         ctx = CordContext(
             metadata=metadata, transport="http", deadline=deadline, peer=_peer(scope), request_id=request_id
@@ -112,6 +114,7 @@ class Gateway:
             )
         request = await self._request(scope, receive, route, bindings)
         target = route.select(request)
+        scope[ROUTE_KEY] = (endpoint.chute_id, target)
         if target.server_streaming:
             await self._stream(scope, receive, send, endpoint, target, request, ctx, out)
             return

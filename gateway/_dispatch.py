@@ -113,7 +113,8 @@ def _metadata(ctx: CordContext) -> tuple[tuple[str, str], ...]:
 
 
 def _headers(metadata: Any) -> dict[str, str]:
-    return {k: v for k, v in (metadata or ()) if isinstance(v, str)}
+    # x-request-id comes back from a cordwire upstream; the gateway echoes its own (the same) id.
+    return {k: v for k, v in (metadata or ()) if isinstance(v, str) and k != "x-request-id"}
 
 
 def _error(exc: grpc.aio.AioRpcError) -> CordError:

@@ -26,16 +26,20 @@ def grpc_status(code: Code) -> grpc.StatusCode:
 
 def _context(gctx: grpc.aio.ServicerContext[Any, Any]) -> CordContext:
     remaining = gctx.time_remaining()
-    return CordContext.from_pairs(
+    ctx = CordContext.from_pairs(
         gctx.invocation_metadata() or (),
         transport="grpc",
         deadline=None if remaining is None else time.monotonic() + remaining,
         peer=gctx.peer() or "",
     )
+    # The id the access log and error messages quote goes back to the caller, as over HTTP:
+    # in the initial metadata of a call that answers, in the trailers of one that fails.
+    ctx.set_header("x-request-id", ctx.request_id)
+    return ctx
 
 
-async def _abort(gctx: grpc.aio.ServicerContext[Any, Any], error: CordError) -> None:
-    gctx.set_trailing_metadata(error.trailing_metadata())
+async def _abort(gctx: grpc.aio.ServicerContext[Any, Any], error: CordError, ctx: CordContext) -> None:
+    gctx.set_trailing_metadata((*error.trailing_metadata(), ("x-request-id", ctx.request_id)))
     await gctx.abort(grpc_status(error.code), error.message)
 
 
@@ -50,7 +54,7 @@ def _unary(invoker: Invoker, cord: Cord) -> Any:
         try:
             response = await invoker.unary(cord, request, ctx)
         except CordError as error:
-            await _abort(gctx, error)
+            await _abort(gctx, error, ctx)
             raise  # unreachable: abort raises
         await _send_headers(gctx, ctx)
         return response
@@ -69,7 +73,7 @@ def _streaming(invoker: Invoker, cord: Cord) -> Any:
                     first = False
                 yield message
         except CordError as error:
-            await _abort(gctx, error)
+            await _abort(gctx, error, ctx)
 
     return handle
 

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Protocol
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -18,7 +18,7 @@ from .._cords import Cord
 from .._errors import CordError
 from ._context import CordContext
 
-__all__ = ["CallGuard", "Invoker"]
+__all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker"]
 
 log = logging.getLogger("cordwire.server")
 
@@ -26,15 +26,55 @@ CallGuard = Callable[[Cord, CordContext], AbstractAsyncContextManager[None]]
 """Admission step run around every call (auth, limits); raises CordError to refuse it."""
 
 
+class CallRecord(Protocol):
+    """One call as an observer follows it (metrics, access log, trace span)."""
+
+    def activate(self) -> object:
+        """Make the call's trace context current for the next step into the handler; a token."""
+
+    def deactivate(self, token: object) -> None: ...
+
+    def message(self) -> None:
+        """A streamed response message went out."""
+
+    def end(self, error: BaseException | None) -> None:
+        """The call ended: ``None``, a CordError, or a cancellation."""
+
+
+class CallObserver(Protocol):
+    """Watches every call from outside the guards, so refusals are seen too (server/observability)."""
+
+    def begin(self, cord: Cord, ctx: CordContext) -> CallRecord: ...
+
+
 class Invoker:
     """Calls handlers with the chute as ``self``; turns results and failures into messages and CordErrors."""
 
-    def __init__(self, owner: Any, guards: tuple[CallGuard, ...] = ()) -> None:
+    def __init__(
+        self, owner: Any, guards: tuple[CallGuard, ...] = (), observer: CallObserver | None = None
+    ) -> None:
         self._owner = owner
         self._guards = guards
+        self.observer = observer
 
     async def unary(self, cord: Cord, request: Any, ctx: CordContext) -> Message:
         """Unary and client-streaming calls (``request`` is then an async iterator)."""
+        if self.observer is None:
+            return await self._unary(cord, request, ctx)
+        record = self.observer.begin(cord, ctx)
+        # One task runs the whole unary call, so the trace context can stay current throughout.
+        token = record.activate()
+        try:
+            response = await self._unary(cord, request, ctx)
+        except BaseException as exc:
+            record.end(exc)
+            raise
+        finally:
+            record.deactivate(token)
+        record.end(None)
+        return response
+
+    async def _unary(self, cord: Cord, request: Any, ctx: CordContext) -> Message:
         async with self._guarded(cord, ctx):
             try:
                 async with asyncio.timeout(_timeout(cord, ctx)):
@@ -46,8 +86,32 @@ class Invoker:
             except BaseException as exc:
                 raise _as_cord_error(cord, ctx, exc) from exc
 
-    async def stream(self, cord: Cord, request: Any, ctx: CordContext) -> AsyncIterator[Message]:
+    def stream(self, cord: Cord, request: Any, ctx: CordContext) -> AsyncIterator[Message]:
         """Server- and bidi-streaming calls: the handler's messages, converted as they come."""
+        if self.observer is None:
+            return self._stream(cord, request, ctx, None)
+        return self._observed_stream(self.observer, cord, request, ctx)
+
+    async def _observed_stream(
+        self, observer: CallObserver, cord: Cord, request: Any, ctx: CordContext
+    ) -> AsyncIterator[Message]:
+        record = observer.begin(cord, ctx)
+        error: BaseException | None = None
+        try:
+            # aclosing: a consumer that stops early must release the guards' slots now, not at GC.
+            async with contextlib.aclosing(self._stream(cord, request, ctx, record)) as messages:
+                async for message in messages:
+                    record.message()
+                    yield message
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            record.end(error)
+
+    async def _stream(
+        self, cord: Cord, request: Any, ctx: CordContext, record: CallRecord | None
+    ) -> AsyncGenerator[Message, None]:
         async with self._guarded(cord, ctx):
             gen = cord.handler(self._owner, request, ctx)
             limit = _timeout(cord, ctx)
@@ -56,6 +120,9 @@ class Invoker:
                 while True:
                     # The timeout wraps only the step into the handler, never our own `yield`:
                     # a cancel scope open across a yield would fire in the consumer's task.
+                    # Each step runs in whichever task iterates us: the trace context is made
+                    # current per step, never held across a yield.
+                    token = None if record is None else record.activate()
                     try:
                         async with asyncio.timeout_at(deadline):
                             item = await anext(gen)
@@ -63,6 +130,9 @@ class Invoker:
                         break
                     except BaseException as exc:
                         raise _as_cord_error(cord, ctx, exc) from exc
+                    finally:
+                        if record is not None:
+                            record.deactivate(token)
                     try:
                         message = _to_message(cord, item)
                     except _HandlerBug as exc:

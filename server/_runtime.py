@@ -19,6 +19,7 @@ from ._grpc_handlers import build_generic_handler
 from ._invoke import CallGuard, Invoker
 
 if TYPE_CHECKING:
+    from .observability import Observability
     from .triton import TritonService
 
 __all__ = ["ChuteServer"]
@@ -40,10 +41,14 @@ class ChuteServer:
         triton: str = "embedded",
         guards: tuple[CallGuard, ...] = (),
         grace: float = 10.0,
+        observability: Observability | None = None,
     ) -> None:
         self.chute = chute
         self.cords: dict[str, Cord] = chute.cords()  # validates the whole chute before anything starts
-        self.invoker = Invoker(chute, guards)
+        self.observability = observability
+        """Metrics, access log and tracing (cordwire.server.observability); None: none of them."""
+        observer = None if observability is None else observability.call_observer(chute.chute_id, self.cords)
+        self.invoker = Invoker(chute, guards, observer)
         self.host = host
         self.grace = grace
         self._requested_port = grpc_port
@@ -73,6 +78,8 @@ class ChuteServer:
         """Bind and serve; readiness follows once hooks ran and models are ready."""
         self._started_at = time.monotonic()
         self.triton = await self._start_triton()
+        if self.triton is not None and self.observability is not None:
+            self.observability.watch_triton(self.chute.chute_id, self.triton)
         self.chute.attach_triton(self.triton.client if self.triton else None)
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         service_name = self.chute.service.full_name

@@ -15,8 +15,9 @@ sends one serialized request again to another endpoint on failover.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import Any
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 import grpc
 import numpy.typing as npt
@@ -30,9 +31,25 @@ from ._status import from_rpc_error, from_stream_error, is_retryable, not_found,
 from ._tensors import decode_outputs
 from ._wire import build_request
 
-__all__ = ["Parameters", "TritonClient"]
+__all__ = ["Parameters", "TritonCall", "TritonClient", "TritonObserver"]
 
 Parameters = Mapping[str, str | int | float | bool]
+Metadata = tuple[tuple[str, str], ...]
+
+
+class TritonCall(Protocol):
+    """One observed Triton call (server/observability: its latency and its trace span)."""
+
+    parameters: Parameters | None
+    """The request parameters to send: the caller's, plus trace context."""
+    metadata: Metadata | None
+    """gRPC metadata for the call (``traceparent``, read by Triton's own tracing)."""
+
+    def end(self, error: BaseException | None) -> None: ...
+
+
+TritonObserver = Callable[[str, str, Parameters | None], TritonCall]
+"""``observer(model, "infer" | "stream", parameters)``, called as each call starts."""
 
 
 class TritonClient:
@@ -43,6 +60,8 @@ class TritonClient:
         self._models = frozenset(models)
         # Embedded: Triton loads exactly the repository's models, so others are known not to exist.
         self._exhaustive = exhaustive
+        self.observer: TritonObserver | None = None
+        """Set by the server when metrics or tracing are on."""
 
     def _check(self, model: str) -> Pool:
         if self._pool is None:
@@ -75,6 +94,28 @@ class TritonClient:
         Numeric outputs are read-only views of the response buffer (copy to modify in place);
         BYTES outputs are object arrays of ``bytes``.
         """
+        if self.observer is None:
+            return await self._infer(model, inputs, outputs, parameters, timeout, None)
+        observed = self.observer(model, "infer", parameters)
+        try:
+            result = await self._infer(
+                model, inputs, outputs, observed.parameters, timeout, observed.metadata
+            )
+        except BaseException as exc:
+            observed.end(exc)
+            raise
+        observed.end(None)
+        return result
+
+    async def _infer(
+        self,
+        model: str,
+        inputs: Mapping[str, npt.ArrayLike],
+        outputs: Sequence[str] | None,
+        parameters: Parameters | None,
+        timeout: float | None,
+        metadata: Metadata | None,
+    ) -> dict[str, npt.NDArray[Any]]:
         pool = self._check(model)
         call = build_request(model, inputs, outputs, parameters)
         loop = asyncio.get_running_loop()
@@ -88,7 +129,7 @@ class TritonClient:
                 raise CordError(Code.DEADLINE_EXCEEDED, f"deadline passed before model {model!r} answered")
             try:
                 # Cancelling the awaiting task cancels this gRPC call (grpc.aio does so on CancelledError).
-                response = await endpoint.calls.infer(call.payload, timeout=remaining)
+                response = await endpoint.calls.infer(call.payload, timeout=remaining, metadata=metadata)
             except grpc.aio.AioRpcError as exc:
                 error = from_rpc_error(exc, model, model in self._models)
                 if not is_retryable(error):
@@ -98,7 +139,7 @@ class TritonClient:
                 continue
             return decode_outputs(response, outputs)
 
-    async def stream(
+    def stream(
         self, model: str, inputs: Mapping[str, npt.ArrayLike], *, parameters: Parameters | None = None
     ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
         """Run decoupled ``model``; yields each response's outputs until the model's final response.
@@ -106,6 +147,37 @@ class TritonClient:
         Closing the iterator, or cancelling the task iterating it, cancels the Triton request
         (the model sees ``request.is_cancelled()``).
         """
+        if self.observer is None:
+            return self._stream(model, inputs, parameters, None)
+        return self._observed_stream(self.observer, model, inputs, parameters)
+
+    async def _observed_stream(
+        self,
+        observer: TritonObserver,
+        model: str,
+        inputs: Mapping[str, npt.ArrayLike],
+        parameters: Parameters | None,
+    ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
+        observed = observer(model, "stream", parameters)
+        error: BaseException | None = None
+        try:
+            responses = self._stream(model, inputs, observed.parameters, observed.metadata)
+            async with contextlib.aclosing(responses):  # closing us cancels the Triton request now
+                async for outputs in responses:
+                    yield outputs
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            observed.end(error)
+
+    async def _stream(
+        self,
+        model: str,
+        inputs: Mapping[str, npt.ArrayLike],
+        parameters: Parameters | None,
+        metadata: Metadata | None,
+    ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
         pool = self._check(model)
         call = build_request(model, inputs, None, parameters, streaming=True)
         tried: list[Endpoint] = []
@@ -113,7 +185,7 @@ class TritonClient:
         while True:
             endpoint = self._next(pool, tried, last)
             received = False
-            rpc = endpoint.calls.stream_infer()
+            rpc = endpoint.calls.stream_infer(metadata=metadata)
             try:
                 await rpc.write(call.payload)
                 await rpc.done_writing()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ._client import TritonClient
 from ._embedded import EmbeddedTriton
+from ._endpoint import Endpoint
 from ._pool import Pool
 from ._repository import model_names
 from ._supervisor import Supervisor
@@ -94,6 +95,11 @@ class TritonService:
         """``callback(ready)`` on each readiness change."""
         if self._pool is not None:
             self._pool.add_listener(callback)
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The Triton endpoints calls go to, with their health (for metrics)."""
+        return () if self._pool is None else tuple(self._pool.endpoints)
 
     @property
     def client(self) -> TritonClient:
