@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 import sys
+from collections.abc import Callable
 
 from .server.admission import (
     Admission,
@@ -38,7 +39,10 @@ class AdmissionOptions:
     """Concurrent calls per chute beyond which calls get 429 at once."""
 
 
-def build_admission(options: AdmissionOptions) -> Admission:
+def build_admission(
+    options: AdmissionOptions, on_dev_key: Callable[[str, str], None] | None = None
+) -> Admission:
+    """``on_dev_key(key, keys_db)`` announces a development key made just now (default: print it)."""
     if options.no_auth:
         print(
             "WARNING: --no-auth: every caller is accepted; never use it outside development", file=sys.stderr
@@ -49,7 +53,9 @@ def build_admission(options: AdmissionOptions) -> Admission:
         pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         store = KeyStore(path)
         dev_key = ensure_dev_key(store)
-        if dev_key is not None:
+        if dev_key is not None and on_dev_key is not None:
+            on_dev_key(dev_key, str(path))
+        elif dev_key is not None:
             # Shown once: only its hash is stored.
             print(f"Created a development API key (stored hashed in {path}); keep it, it is not shown again:")
             print(f"  {dev_key}", flush=True)

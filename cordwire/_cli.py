@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import grpc
 
 from ._admission_setup import AdmissionOptions
+from ._console import print_routes
+from ._logging import configure_logging
 from ._pycords import export_proto
-from ._route_listing import route_lines
 from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
@@ -25,7 +26,35 @@ _EXAMPLES = """examples:
   cordwire serve                                   # the bundled OpenAI-compatible demo chute
   cordwire serve examples/bookstore/chute.py:chute --http-port 8000
   cordwire serve mypkg.chutes:chute --triton 10.0.0.5:8001,10.0.0.6:8001
+  cordwire serve --log-format json --otlp-endpoint http://otel-collector:4318
+
+  GET /healthz is 200 once every model is ready; GET /metrics is Prometheus (unauthenticated:
+  keep it off the public network); access lines go to logger cordwire.access on stderr.
 """
+_ROUTES_EXAMPLES = """examples:
+  cordwire routes                                  # the demo chute's routes
+  cordwire routes examples/bookstore/chute.py:chute
+"""
+_GATEWAY_EXAMPLES = """examples:
+  cordwire gateway --upstream cordwire-grpc:50051 --host 0.0.0.0 --http-port 8080
+"""
+
+
+def _add_ops_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("CORDWIRE_LOG_FORMAT", "text"),
+        help="stderr log lines: readable text (default) or one JSON object per line "
+        "(env CORDWIRE_LOG_FORMAT)",
+    )
+    command.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        default=os.environ.get("CORDWIRE_OTLP_ENDPOINT"),
+        help="send OpenTelemetry spans over OTLP/HTTP, e.g. http://collector:4318 (default: tracing off; "
+        "env CORDWIRE_OTLP_ENDPOINT)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,18 +96,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--burst", type=int, help="rate-limit bucket size (default: the rate)")
     serve_cmd.add_argument("--max-in-flight", type=int, metavar="N", help="concurrent calls before 429")
+    _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
-    routes_cmd = commands.add_parser("routes", help="print a chute's HTTP routes without serving it")
+    routes_cmd = commands.add_parser(
+        "routes",
+        help="print a chute's HTTP routes without serving it",
+        epilog=_ROUTES_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     routes_cmd.add_argument("target", nargs="?", default=DEFAULT_TARGET, help="module:attr or file.py:attr")
     routes_cmd.set_defaults(func=_routes)
     gateway_cmd = commands.add_parser(
         "gateway",
         help="serve HTTP/JSON for a remote gRPC server (split deployment)",
         description="Transcode HTTP/JSON onto an upstream gRPC server; routes come from its reflection.",
+        epilog=_GATEWAY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    _add_ops_options(gateway_cmd)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
     protos_sub = protos_cmd.add_subparsers(dest="protos_command", required=True)
@@ -94,15 +132,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(getattr(args, "log_format", "text"), logging.INFO)
     return int(args.func(args))
 
 
 def _routes(args: argparse.Namespace) -> int:
     try:
         chute = load_target(args.target)
-        print(f"chute {chute.chute_id} ({chute.service.full_name})")
-        print("\n".join(route_lines(chute)))
+        print_routes(chute)
     except ValueError as exc:  # target, chute definition and route errors
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
@@ -123,7 +160,7 @@ def _protos_export(args: argparse.Namespace) -> int:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(host=args.host, http_port=args.http_port)
+    options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
     try:
         asyncio.run(serve_gateway(args.upstream, options))
     except (OSError, grpc.FutureTimeoutError) as exc:
@@ -153,6 +190,7 @@ def _serve(args: argparse.Namespace) -> int:
             grpc_port=args.grpc_port,
             triton=args.triton,
             admission=admission,
+            otlp_endpoint=args.otlp_endpoint,
         )
         asyncio.run(serve(chute, options))
     except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import signal
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -14,10 +15,11 @@ import uvicorn
 
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
-from ._route_listing import route_lines
-from .gateway import ChuteEndpoint, Gateway, RemoteDispatcher, create_app, fetch_services
+from ._console import StartupConsole
+from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
 from .server.admission import admission_guard
+from .server.observability import Observability, Tracing
 
 __all__ = ["ServeOptions", "serve", "serve_gateway"]
 
@@ -36,6 +38,13 @@ class ServeOptions:
     """Seconds in-flight calls get to finish on shutdown."""
     admission: AdmissionOptions = dataclasses.field(default_factory=AdmissionOptions)
     """Keys, rate limits and concurrency bounds."""
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+
+
+def _observability(options: ServeOptions) -> Observability:
+    tracing = Tracing.otlp(options.otlp_endpoint) if options.otlp_endpoint else None
+    return Observability(tracing=tracing)
 
 
 class _HttpServer(uvicorn.Server):
@@ -50,7 +59,9 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    guard = admission_guard(build_admission(options.admission), chute.chute_id)
+    console = StartupConsole()
+    observability = _observability(options)
+    guard = admission_guard(build_admission(options.admission, console.dev_key_created), chute.chute_id)
     server = ChuteServer(
         chute,
         host=options.host,
@@ -58,9 +69,10 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         triton=options.triton,
         guards=(guard,),
         grace=options.grace,
+        observability=observability,
     )
     config = uvicorn.Config(
-        create_app(server),
+        ObservedGateway(create_app(server), observability),
         host=options.host,
         port=options.http_port,
         lifespan="off",
@@ -76,18 +88,19 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
                 await http_task  # surfaces the bind error
                 raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
             await asyncio.sleep(0.01)
-        http_port = http.servers[0].sockets[0].getsockname()[1]
-        _print_banner(server, options.host, http_port)
-        ready_task = asyncio.create_task(server.wait_ready())
-        ready_task.add_done_callback(lambda t: t.cancelled() or t.exception() or print("ready", flush=True))
+        http_url = f"http://{options.host}:{http.servers[0].sockets[0].getsockname()[1]}"
+        auth = not options.admission.no_auth
+        ready_task = asyncio.create_task(_announce(console, server, http_url, auth=auth))
         await stop.wait()
         ready_task.cancel()
-        print("shutting down", flush=True)
+        console.line("shutting down")
         http.should_exit = True
         await server.stop()
         await http_task
     finally:
         await server.stop()
+        if observability.tracing is not None:
+            observability.tracing.shutdown()  # flushes the spans still batched
 
 
 async def serve_gateway(upstream: str, options: ServeOptions) -> None:
@@ -99,11 +112,12 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
         gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
         config = uvicorn.Config(
-            gateway,
+            ObservedGateway(gateway, observability),
             host=options.host,
             port=options.http_port,
             lifespan="off",
@@ -127,11 +141,27 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
         await http_task
 
 
-def _print_banner(server: ChuteServer, host: str, http_port: int) -> None:
-    chute = server.chute
-    lines = [f"chute {chute.chute_id} ({chute.service.full_name})", *route_lines(chute)]
-    lines.append(
-        f"gRPC  {server.grpc_target}  (reflection on; every RPC as /{chute.service.full_name}/<Method>)"
-    )
-    lines.append(f"HTTP  http://{host}:{http_port}")
-    print("\n".join(lines), flush=True)
+async def _announce(console: StartupConsole, server: ChuteServer, http_url: str, *, auth: bool) -> None:
+    """Progress until the chute is ready (Triton up, models loaded), then the routes and ``ready``."""
+    ready = asyncio.ensure_future(server.wait_ready())
+    try:
+        triton = server.triton
+        if triton is not None and not triton.ready:
+            models = ", ".join(triton.models)
+            what = (
+                f"Starting Triton, loading {models}"
+                if triton.embedded is not None
+                else f"Waiting for Triton ({models})"
+            )
+            with console.progress(what) as progress:
+                while not ready.done():
+                    await asyncio.wait({ready}, timeout=0.25)
+                    launches = triton.supervisor.launches if triton.supervisor else 1
+                    restarts = f", restarted {launches - 1}x" if launches > 1 else ""
+                    progress.update(f"{time.monotonic() - progress.started:.0f}s{restarts}")
+                progress.result = f"{len(triton.models)} model(s) ready"
+        await ready
+    finally:
+        ready.cancel()
+    console.banner(server.chute, server.grpc_target, http_url, auth=auth)
+    console.line("ready")
