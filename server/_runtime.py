@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["ChuteServer"]
 
 log = logging.getLogger("cordwire.server")
+LIVENESS_SERVICE = "cordwire.liveness"
+"""Health service name SERVING while the process serves at all, models ready or not: a liveness
+probe on it never restarts a replica because Triton is down (readiness covers that)."""
 _SERVING = health_pb2.HealthCheckResponse.SERVING
 _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -92,6 +95,7 @@ class ChuteServer:
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for gRPC on {self.host}:{self._requested_port}")
         await self._set_health(False)
+        await self._health.set(LIVENESS_SERVICE, _SERVING)
         await server.start()
         self._server = server
         await _run_hooks(self.chute.startup_hooks, self.chute)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import Ops
@@ -88,3 +89,9 @@ async def test_fixed_pages_are_counted_under_their_path(ops: Ops, path: str) -> 
     await ops.http.get(path)
     labels = {"chute": "", "cord": "", "route": path, "transport": "http", "status": "200"}
     assert value(ops.metrics_text(), "cordwire_requests_total", **labels) == 1
+
+
+async def test_liveness_is_serving_whatever_readiness_says(ops: Ops) -> None:
+    stub = health_pb2_grpc.HealthStub(ops.channel)
+    reply = await stub.Check(health_pb2.HealthCheckRequest(service="cordwire.liveness"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
