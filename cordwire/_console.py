@@ -8,6 +8,7 @@ On a terminal: a spinner while Triton starts and loads models, then a table (ric
 from __future__ import annotations
 
 import contextlib
+import functools
 import shlex
 import sys
 import time
@@ -22,7 +23,7 @@ from ._cords import CordKind
 from ._route_listing import route_lines
 from .gateway._routes import Route, compile_routes
 
-__all__ = ["StartupConsole", "print_routes", "try_it"]
+__all__ = ["StartupConsole", "print_routes", "stdout_console", "try_it"]
 
 KEY_ENV = "CORDWIRE_API_KEY"
 
@@ -31,7 +32,7 @@ class StartupConsole:
     """Start-up output for one chute; ``rich`` decides per stream whether it is a terminal."""
 
     def __init__(self, file: TextIO | None = None, *, force_terminal: bool | None = None) -> None:
-        self.console = _console(file or sys.stdout, force_terminal)
+        self.console = stdout_console() if file is None else _console(file, force_terminal)
         self.dev_key: str | None = None
 
     @property
@@ -68,6 +69,7 @@ class StartupConsole:
             self.console.print()
             self.console.print(f"[bold]chute[/] [cyan]{chute.chute_id}[/] ({service})")
             self.console.print(routes_table(chute))
+            self.console.print()
         else:
             self.console.print(f"chute {chute.chute_id} ({service})", markup=False)
             self.console.print("\n".join(route_lines(chute)), markup=False)
@@ -79,10 +81,11 @@ class StartupConsole:
         )
         line = try_it(chute, http_url, key=self.dev_key if auth else None, auth=auth)
         if line:
-            self.console.print("try:  " + line, markup=False)
+            # Never broken by us: a newline inside the command would break copy and paste.
+            self.console.print("try:  " + line, markup=False, soft_wrap=True)
 
     def line(self, text: str) -> None:
-        self.console.print(text, markup=False)
+        self.console.print(text, markup=False, style="bold green" if text == "ready" and self.fancy else None)
 
 
 class _Progress:
@@ -142,6 +145,12 @@ def try_it(chute: Chute, http_url: str, *, key: str | None, auth: bool = True) -
     parts.append(http_url + route.template.source)
     # Double quotes around a header naming $CORDWIRE_API_KEY so the shell expands it.
     return " ".join(f'"{p}"' if f"${KEY_ENV}" in p else shlex.quote(p) for p in parts)
+
+
+@functools.cache
+def stdout_console() -> Console:
+    """The one console on stdout: logs printed through it on a terminal stay above the spinner."""
+    return _console(sys.stdout, None)
 
 
 def _console(file: TextIO, force_terminal: bool | None) -> Console:

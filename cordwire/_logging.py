@@ -8,6 +8,9 @@ import sys
 from typing import Any
 
 import orjson
+from rich.logging import RichHandler
+
+from ._console import stdout_console
 
 __all__ = ["JsonFormatter", "configure_logging"]
 
@@ -36,8 +39,15 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     """Route cordwire's logs (access lines on ``cordwire.access`` included) to stderr as ``fmt``."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
+    handler: logging.Handler
+    console = stdout_console()
+    if fmt == "text" and console.is_terminal:
+        # A person is watching: logs go through the console that draws the start-up spinner,
+        # so they print above it instead of breaking it up.
+        handler = RichHandler(console=console, show_path=False, log_time_format="%H:%M:%S")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
