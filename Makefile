@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,models]'
+	$(PY) -m pip install -q -e '.[dev,models,tracing]'
 	touch $@
 
 # Debian packages the tests need, installed only when missing: redis-server (shared rate limits),
