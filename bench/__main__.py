@@ -15,6 +15,7 @@ import os
 import pathlib
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -71,18 +72,19 @@ def _versions() -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--seconds", type=float, default=5.0, help="measured seconds per unary cell (default 5)"
+        "--seconds", type=float, default=5.0, help="measured seconds per unary cell (default 4)"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="passes over the matrix; best kept (default 2)")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the matrix; best kept (default 3)")
     parser.add_argument(
         "--quick", action="store_true", help="1 round of 2 s cells, fewer streams: a smoke run"
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile of cordwire HTTP")
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help="results file name")
     args = parser.parse_args()
-    settings = Settings(seconds=args.seconds, rounds=args.rounds)
     if args.quick:
         settings = Settings(seconds=2.0, rounds=1, stream_repeats=1, many_streams=200)
+    else:
+        settings = Settings(seconds=args.seconds, rounds=args.rounds)
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make bench-deps`", file=sys.stderr)
         return 2
@@ -101,7 +103,7 @@ def main() -> int:
     print(f"starting Triton and the peers (logs in {log_dir.relative_to(REPO)})…", flush=True)
     with Peers(tools, log_dir) as peers:
         print("unary matrix:", flush=True)
-        cells = unary_matrix(peers, tools, settings)
+        cells, passes = unary_matrix(peers, tools, settings)
         print("streaming:", flush=True)
         streams = streaming(peers, tools, settings)
         profile: dict[str, Any] = {"skipped": "--no-profile"}
@@ -109,6 +111,8 @@ def main() -> int:
             print("profiling cordwire HTTP with py-spy…", flush=True)
             profile = profile_http(peers, tools, log_dir)
     record["machine"]["loadavg_end"] = os.getloadavg()
+    record["unary_passes_rps"] = passes
+    record["noise_median_spread"] = _spread(passes)
     record["streaming"] = streams
     record["profile"] = profile
     goals = report.targets(cells, streams)
@@ -116,6 +120,11 @@ def main() -> int:
     record["wall_s"] = round(time.monotonic() - started, 1)
 
     report.print_table(cells, streams, goals)
+    print(
+        f"noise: across passes a cell's req/s varied by {100 * record['noise_median_spread']:.0f}% (median of"
+        f" (max-min)/max); load average {record['machine']['loadavg_start'][0]:.1f} at start,"
+        f" {record['machine']['loadavg_end'][0]:.1f} at end on {record['machine']['cpus']} CPUs"
+    )
     for label, summary in profile.items():
         if isinstance(summary, dict) and "self" in summary:
             _print_profile(label, summary)
@@ -131,6 +140,13 @@ def main() -> int:
     )
     print(f"bench took {record['wall_s']:.0f} s")
     return 0
+
+
+def _spread(passes: dict[str, dict[int, list[float]]]) -> float:
+    spreads = [
+        (max(v) - min(v)) / max(v) for by_c in passes.values() for v in by_c.values() if v and max(v) > 0
+    ]
+    return round(statistics.median(spreads), 3) if spreads else 0.0
 
 
 def _print_profile(label: str, summary: dict[str, Any]) -> None:

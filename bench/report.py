@@ -99,9 +99,15 @@ def print_table(cells: list[Cell], streams: dict[str, Any], goals: list[dict[str
         print(
             f"  cordwire RSS {before:.0f} MB before, peak {peak:.0f} MB sampled during (VmHWM {hwm:.0f} MB)"
         )
+        direct = streams.get("concurrent_direct_triton")
+        if direct:
+            print(
+                f"  the same streams direct from Triton: {direct['completed']} completed,"
+                f" wall {direct['wall_s']:.1f} s"
+            )
     print("\nissue #8 targets:")
     for goal in goals:
-        value = "n/a" if goal["value"] is None else f"{goal['value']:.2f}"
+        value = "n/a" if goal["value"] is None else f"{goal['value']:.3g}"
         verdict = {True: "MET", False: "NOT MET", None: "n/a"}[goal["met"]]
         print(f"  {goal['target']:50} {value:>9}  (goal {goal['goal']:>7})  {verdict}")
 

@@ -30,12 +30,12 @@ PEERS = {
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
-    seconds: float = 5.0
+    seconds: float = 4.0
     """Measured window of each unary cell."""
     warmup: float = 1.0
     """Discarded run before each cell (connections open, caches warm)."""
     concurrencies: tuple[int, ...] = (1, 8, 64)
-    rounds: int = 2
+    rounds: int = 3
     """Passes over the whole matrix; the best pass per cell is kept (noise only ever slows a cell)."""
     stream_tokens: int = 10_000
     """Responses in the single-stream tokens/s case."""
@@ -69,11 +69,15 @@ def _drivers(peers: Peers, tools: Tools) -> dict[str, Driver]:
     }
 
 
-def unary_matrix(peers: Peers, tools: Tools, settings: Settings) -> list[Cell]:
+def unary_matrix(peers: Peers, tools: Tools, settings: Settings) -> tuple[list[Cell], dict[str, Any]]:
     """Every peer at every concurrency, peers interleaved within a concurrency so that a burst of
-    outside load hits all of them rather than one."""
+    outside load hits all of them rather than one. Returns the best pass per cell, and every pass's
+    req/s (``{peer: {concurrency: [rps, …]}}``) so the record shows how noisy the machine was."""
     drivers = _drivers(peers, tools)
     best: dict[tuple[str, int], Cell] = {}
+    passes: dict[str, dict[int, list[float]]] = {
+        name: {c: [] for c in settings.concurrencies} for name in drivers
+    }
     for round_ in range(settings.rounds):
         for concurrency in settings.concurrencies:
             for name, drive in drivers.items():
@@ -85,10 +89,11 @@ def unary_matrix(peers: Peers, tools: Tools, settings: Settings) -> list[Cell]:
                     f"p50 {cell.p50_ms:7.2f} ms  p99 {cell.p99_ms:7.2f} ms  errors {cell.errors}",
                     flush=True,
                 )
+                passes[name][concurrency].append(round(cell.rps, 1))
                 key = (name, concurrency)
                 if key not in best or cell.rps > best[key].rps:
                     best[key] = cell
-    return [best[(name, c)] for c in settings.concurrencies for name in drivers]
+    return [best[(name, c)] for c in settings.concurrencies for name in drivers], passes
 
 
 def streaming(peers: Peers, tools: Tools, settings: Settings) -> dict[str, Any]:
@@ -119,6 +124,15 @@ def streaming(peers: Peers, tools: Tools, settings: Settings) -> dict[str, Any]:
         f"{many['wall_s']:.1f} s, peak RSS {sampler.peak_mb:.0f} MB",
         flush=True,
     )
+    # The same streams straight from Triton: how much of the wall time is the model's, not cordwire's.
+    direct_many = pygrpc.run_streams(
+        a.triton_grpc, settings.many_streams, settings.many_tokens, settings.many_delay_ms
+    )
+    print(
+        f"  {settings.many_streams} streams direct from Triton (Python client):"
+        f" {direct_many['completed']} completed, {direct_many['wall_s']:.1f} s",
+        flush=True,
+    )
     return {
         "single": {
             "tokens": settings.stream_tokens,
@@ -137,4 +151,5 @@ def streaming(peers: Peers, tools: Tools, settings: Settings) -> dict[str, Any]:
             "cordwire_rss_peak_sampled_mb": sampler.peak_mb,
             "cordwire_rss_hwm_mb": peak_rss_mb(pid),
         },
+        "concurrent_direct_triton": {**direct_many, "client": "python grpc.aio, one channel"},
     }

@@ -4,6 +4,7 @@ Python caller of Triton gets. Python-bound by design, and labelled so in the res
 Run as its own process so it does not share a GIL with the orchestrator:
     python -m bench.load.pygrpc unary  --target 127.0.0.1:8001 --concurrency 8 --seconds 5
     python -m bench.load.pygrpc stream --target 127.0.0.1:8001 --count 20000
+    python -m bench.load.pygrpc streams --target 127.0.0.1:8001 --streams 1000 --count 20 --delay-ms 50
 Each prints one JSON object.
 """
 
@@ -65,6 +66,12 @@ def run_stream(target: str, count: int) -> dict[str, Any]:
     return _spawn("stream", f"--target={target}", f"--count={count}", timeout=120)
 
 
+def run_streams(target: str, streams: int, count: int, delay_ms: int) -> dict[str, Any]:
+    """``streams`` concurrent ``counter`` streams straight from Triton: completed, errors, wall_s."""
+    argv = (f"--target={target}", f"--streams={streams}", f"--count={count}", f"--delay-ms={delay_ms}")
+    return _spawn("streams", *argv, timeout=180)
+
+
 def echo_request() -> Any:
     """The bench's FP32[16] + BYTES[2] as a ModelInferRequest, built once: the loop measures the
     transport, not request building."""
@@ -112,18 +119,21 @@ async def _unary(target: str, concurrency: int, seconds: float, warmup: float) -
     }
 
 
-async def _stream(target: str, count: int) -> dict[str, Any]:
+def _counter_request(count: int, delay_ms: int) -> Any:
     request = service_pb2.ModelInferRequest(model_name="counter")
     request.parameters["enable_empty_final_response"].bool_param = True
-    for name, value in (("COUNT", count), ("DELAY_MS", 0)):
+    for name, value in (("COUNT", count), ("DELAY_MS", delay_ms)):
         tensor = request.inputs.add(name=name, datatype="INT32")
         tensor.shape.append(1)
         request.raw_input_contents.append(struct.pack("<i", value))
-    async with grpc.aio.insecure_channel(target) as channel:
-        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
-        received = 0
-        start = time.perf_counter()
-        call = stub.ModelStreamInfer()
+    return request
+
+
+async def _read_stream(stub: Any, request: Any) -> int:
+    """Responses with outputs until the stream ends (the final one is empty)."""
+    received = 0
+    call = stub.ModelStreamInfer()
+    try:
         await call.write(request)
         await call.done_writing()
         async for message in call:
@@ -134,24 +144,50 @@ async def _stream(target: str, count: int) -> dict[str, Any]:
             final = response.parameters.get("triton_final_response")
             if final is not None and final.bool_param:
                 break
-        wall = time.perf_counter() - start
+    finally:
         call.cancel()
+    return received
+
+
+async def _stream(target: str, count: int) -> dict[str, Any]:
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        start = time.perf_counter()
+        received = await _read_stream(stub, _counter_request(count, 0))
+        wall = time.perf_counter() - start
     return {"events": received, "wall_s": wall, "events_per_s": received / wall}
+
+
+async def _streams(target: str, streams: int, count: int, delay_ms: int) -> dict[str, Any]:
+    request = _counter_request(count, delay_ms)
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        start = time.perf_counter()
+        got = await asyncio.gather(
+            *(_read_stream(stub, request) for _ in range(streams)), return_exceptions=True
+        )
+        wall = time.perf_counter() - start
+    completed = sum(1 for g in got if g == count)
+    return {"streams": streams, "completed": completed, "errors": streams - completed, "wall_s": wall}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load.pygrpc")
-    parser.add_argument("mode", choices=("unary", "stream"))
+    parser.add_argument("mode", choices=("unary", "stream", "streams"))
     parser.add_argument("--target", required=True)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--delay-ms", type=int, default=0)
     args = parser.parse_args()
     if args.mode == "unary":
         result = asyncio.run(_unary(args.target, args.concurrency, args.seconds, args.warmup))
-    else:
+    elif args.mode == "stream":
         result = asyncio.run(_stream(args.target, args.count))
+    else:
+        result = asyncio.run(_streams(args.target, args.streams, args.count, args.delay_ms))
     print(json.dumps(result), flush=True)
 
 
