@@ -73,7 +73,10 @@ class Peers:
     def _start(self) -> None:
         a = self.addresses
         self.triton.launch()
-        wait_until(lambda: _ready(self.triton), 120, "tritonserver", self.triton.running)
+        try:
+            wait_until(lambda: _ready(self.triton), 120, "tritonserver", self.triton.running)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}; see {self.triton.log_path}") from None
         a.triton_http, a.triton_grpc = self.triton.http_address, self.triton.grpc_address
 
         http_port, grpc_port = free_port(), free_port()
