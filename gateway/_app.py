@@ -17,6 +17,7 @@ from .._errors import CordError
 from .._protos import cord_options
 from ..server import ChuteServer, CordContext
 from ._asgi import (
+    DEFAULT_BODY_TIMEOUT,
     Disconnected,
     HttpError,
     Receive,
@@ -49,9 +50,17 @@ class Gateway:
     """Serves every chute it is given: by Host ``{chute-id}.…``, by ``/chutes/{chute-id}/…``, or at
     the root when there is one chute."""
 
-    def __init__(self, endpoints: Sequence[ChuteEndpoint], *, body_limit: int = DEFAULT_BODY_LIMIT) -> None:
+    def __init__(
+        self,
+        endpoints: Sequence[ChuteEndpoint],
+        *,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.endpoints = {e.chute_id: e for e in endpoints}
         self.body_limit = body_limit
+        self.body_timeout = body_timeout
+        """Seconds a request body may take to arrive (then 408)."""
         # Public, unauthenticated pages; matched before any chute's routes.
         self._fixed: dict[str, Any] = {
             "/healthz": self._healthz,
@@ -140,7 +149,7 @@ class Gateway:
         body = b""
         content_type = _header(scope, b"content-type")
         if route.body:
-            body = await read_body(scope, receive, _body_limit(route, self.body_limit))
+            body = await read_body(scope, receive, _body_limit(route, self.body_limit), self.body_timeout)
             media = content_type.split(";", 1)[0].strip().lower()
             if media == "multipart/form-data" and body and not route.binding.raw_body:
                 body, media = form_as_json(body, content_type, route.binding), "application/json"

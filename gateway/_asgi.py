@@ -41,8 +41,31 @@ class Disconnected(Exception):
     """The client went away while the request body was arriving."""
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole body; 413 as soon as it is known to exceed ``limit`` (before reading it all)."""
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a request body may take to arrive in full: uvicorn has no such bound, so a client
+trickling bytes (slowloris) would otherwise hold its connection and handler slot forever."""
+
+
+async def read_body(
+    scope: Scope, receive: Receive, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT
+) -> bytes:
+    """The whole body; 413 as soon as it is known to exceed ``limit`` (before reading it all),
+    408 when it has not arrived in full within ``timeout`` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_body(scope, receive, limit)
+    except TimeoutError:
+        raise HttpError(
+            408,
+            Code.DEADLINE_EXCEEDED,
+            f"the request body did not arrive within {timeout:g}s",
+            reason="request_timeout",
+            error_type="invalid_request_error",
+            headers={"connection": "close"},  # the rest of the body is left unread
+        ) from None
+
+
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
