@@ -105,6 +105,7 @@ def bind_request(
             js: Any = orjson.loads(body)
         except orjson.JSONDecodeError as e:
             raise CordError(Code.INVALID_ARGUMENT, f"request body is not valid JSON: {e}") from None
+        _check_depth(body, js)
         if plan.object_body and not isinstance(js, dict):
             raise CordError(Code.INVALID_ARGUMENT, "request body must be a JSON object", param=_param(plan))
         _parse(js if plan.body == "*" else {plan.body: js}, request)
@@ -115,6 +116,26 @@ def bind_request(
         path_leaves.append((name, tuple(f.name for f in chain), _convert(chain[-1], [text], name)))
     _apply(path_leaves, request)
     return request
+
+
+MAX_JSON_DEPTH = 32
+"""Deepest JSON body accepted (the outer object is level 1). protobuf's decoder refuses messages
+nested past 100 levels (a google.protobuf.Struct level costs three: ~33 JSON levels), and
+json_format recurses per level (RecursionError, a 500, from a couple of hundred): a deeper body
+is refused here with a 400 rather than failing later, or only over gRPC."""
+
+
+def _check_depth(body: bytes, js: Any) -> None:
+    # Nesting needs brackets: most bodies hold too few to be deep, and counting them runs in C.
+    if body.count(b"{") + body.count(b"[") <= MAX_JSON_DEPTH:
+        return
+    level: list[tuple[Any, int]] = [(js, 1)]
+    while level:  # iterative, so the check cannot itself run out of stack
+        value, depth = level.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise CordError(Code.INVALID_ARGUMENT, f"request body nests deeper than {MAX_JSON_DEPTH} levels")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def _param(plan: BindingPlan) -> str | None:
