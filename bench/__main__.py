@@ -74,7 +74,9 @@ def main() -> int:
     parser.add_argument(
         "--seconds", type=float, default=5.0, help="measured seconds per unary cell (default 4)"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="passes over the matrix; best kept (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, default=Settings().rounds, help="passes over the matrix; best kept (default 3)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="1 round of 2 s cells, fewer streams: a smoke run"
     )

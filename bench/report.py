@@ -107,7 +107,8 @@ def print_table(cells: list[Cell], streams: dict[str, Any], goals: list[dict[str
             )
     print("\nissue #8 targets:")
     for goal in goals:
-        value = "n/a" if goal["value"] is None else f"{goal['value']:.3g}"
+        number = goal["value"]
+        value = "n/a" if number is None else f"{number:.0f}" if abs(number) >= 100 else f"{number:.3g}"
         verdict = {True: "MET", False: "NOT MET", None: "n/a"}[goal["met"]]
         print(f"  {goal['target']:50} {value:>9}  (goal {goal['goal']:>7})  {verdict}")
 
