@@ -8,6 +8,7 @@ absent, as proto3 JSON has them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +126,8 @@ def _whole_numbers_as_ints(value: Any) -> Any:
     # Python's json_format prints a Value's 3.0 as 3.0; Go's protojson and C++ print 3, and typed
     # clients (a Go int field) reject 3.0. Doubles beyond 2**53 stay floats: they are not exact.
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+        negative_zero = value == 0 and math.copysign(1.0, value) < 0  # int() would drop its sign
+        return int(value) if value.is_integer() and abs(value) <= 2**53 and not negative_zero else value
     if isinstance(value, dict):
         return {k: _whole_numbers_as_ints(v) for k, v in value.items()}
     if isinstance(value, list):
