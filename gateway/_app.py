@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import urllib.parse
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-from google.protobuf.descriptor import MethodDescriptor
 
 from .._codes import Code
 from .._errors import CordError
-from .._protos import cord_options
 from ..server import ChuteServer, CordContext
 from ._asgi import (
     DEFAULT_BODY_TIMEOUT,
     Disconnected,
-    HttpError,
     Receive,
     Scope,
     Send,
     cancel_on_disconnect,
-    read_body,
     send_error,
     send_json,
     send_response,
 )
-from ._binding import bind_request
-from ._docs import docs_page
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
-from ._multipart import form_as_json
 from ._observe import ROUTE_KEY
-from ._openapi import openapi_document
+from ._pages import Pages
+from ._requests import header, read_request
 from ._responses import RawBody, shape_response
 from ._routes import Route
 from ._streaming import choose_format, send_stream
@@ -43,7 +34,6 @@ from ._streaming import choose_format, send_stream
 __all__ = ["Gateway", "create_app"]
 
 log = logging.getLogger("cordwire.gateway")
-_JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
 
 
 class Gateway:
@@ -61,12 +51,7 @@ class Gateway:
         self.body_limit = body_limit
         self.body_timeout = body_timeout
         """Seconds a request body may take to arrive (then 408)."""
-        # Public, unauthenticated pages; matched before any chute's routes.
-        self._fixed: dict[str, Any] = {
-            "/healthz": self._healthz,
-            "/openapi.json": self._openapi,
-            "/docs": self._docs,
-        }
+        self.pages = Pages(self.endpoints)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -75,10 +60,10 @@ class Gateway:
         if scope["type"] != "http":
             return
         # The id is fixed before routing so that every answer, 404s and 400s included, echoes it.
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        request_id = header(scope, b"x-request-id") or uuid.uuid4().hex
         ctx_headers = [(b"x-request-id", request_id.encode("latin-1"))]
         try:
-            fixed = self._fixed.get(scope["path"])
+            fixed = self.pages.by_path.get(scope["path"])
             if fixed is not None and scope["method"] in ("GET", "HEAD"):
                 await fixed(scope, send)
                 return
@@ -121,7 +106,9 @@ class Gateway:
             raise CordError(
                 Code.UNAVAILABLE, f"chute {endpoint.chute_id} is not ready yet", headers={"Retry-After": "1"}
             )
-        request = await self._request(scope, receive, route, bindings)
+        request = await read_request(
+            scope, receive, route, bindings, body_limit=self.body_limit, body_timeout=self.body_timeout
+        )
         target = route.select(request)
         scope[ROUTE_KEY] = (endpoint.chute_id, target)
         if target.server_streaming:
@@ -144,26 +131,6 @@ class Gateway:
         else:
             await send_json(send, 200, shaped, headers)
 
-    async def _request(self, scope: Scope, receive: Receive, route: Route, bindings: dict[str, str]) -> Any:
-        query = _query(scope.get("query_string", b""))
-        body = b""
-        content_type = _header(scope, b"content-type")
-        if route.body:
-            body = await read_body(scope, receive, _body_limit(route, self.body_limit), self.body_timeout)
-            media = content_type.split(";", 1)[0].strip().lower()
-            if media == "multipart/form-data" and body and not route.binding.raw_body:
-                body, media = form_as_json(body, content_type, route.binding), "application/json"
-            if body and not route.binding.raw_body and not (media in _JSON_TYPES or media.endswith("+json")):
-                raise HttpError(
-                    415,
-                    Code.INVALID_ARGUMENT,
-                    f"Content-Type {media!r} is not supported here; send application/json",
-                    param="Content-Type",
-                )
-        if route.client_streaming:
-            return _message_stream(route, bindings, query, body, content_type)
-        return bind_request(route, bindings, query, body, content_type)
-
     async def _stream(
         self,
         scope: Scope,
@@ -185,7 +152,7 @@ class Gateway:
                 first = None
             shaped_rest = (shape_response(route, m) async for m in messages)
             headers = [*out, *_encode_headers(ctx.response_headers)]
-            fmt = choose_format(_header(scope, b"accept"))
+            fmt = choose_format(header(scope, b"accept"))
             if first is None:
                 await send_response(send, 200, fmt.done, fmt.content_type, headers)
                 return
@@ -201,78 +168,6 @@ class Gateway:
         finally:
             watcher.cancel()
             await messages.aclose()  # type: ignore[attr-defined]
-
-    @functools.cached_property
-    def _document(self) -> dict[str, Any]:
-        # Built on first request: the routes are fixed once the gateway exists.
-        return openapi_document(list(self.endpoints.values()))
-
-    async def _openapi(self, scope: Scope, send: Send) -> None:
-        await send_json(send, 200, self._document)
-
-    async def _docs(self, scope: Scope, send: Send) -> None:
-        await send_response(send, 200, docs_page(self._document), b"text/html; charset=utf-8")
-
-    async def _healthz(self, scope: Scope, send: Send) -> None:
-        states = {cid: e.dispatcher.ready for cid, e in self.endpoints.items()}
-        ok = all(states.values())
-        body = {
-            "status": "ok" if ok else "unavailable",
-            "chutes": {cid: "ready" if r else "starting" for cid, r in states.items()},
-        }
-        await send_json(send, 200 if ok else 503, body, [] if ok else [(b"retry-after", b"1")])
-
-
-def _message_stream(
-    route: Route, bindings: dict[str, str], query: list[tuple[str, str]], body: bytes, content_type: str
-) -> AsyncIterator[Any]:
-    """A client-streaming body: one JSON message per line (grpc-gateway's newline-delimited form).
-
-    Every line is bound before the call starts, so a bad one is a 400 naming its line, not a
-    failure halfway through the handler.
-    """
-    messages = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            messages.append(bind_request(route, bindings, query, line, content_type))
-        except CordError as error:
-            error.message = f"line {number} of the request stream: {error.message}"
-            raise
-
-    async def each() -> AsyncIterator[Any]:
-        for message in messages:
-            yield message
-
-    return each()
-
-
-def _body_limit(route: Route, default: int) -> int:
-    return _declared_body_limit(route.method) or default
-
-
-@functools.cache
-def _declared_body_limit(method: MethodDescriptor) -> int:
-    return cord_options(method).max_body_bytes
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
-
-
-def _query(raw: bytes) -> list[tuple[str, str]]:
-    if not raw:
-        return []
-    try:
-        return urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise CordError(
-            Code.INVALID_ARGUMENT, "the query string is not valid UTF-8 percent-encoding"
-        ) from None
 
 
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

@@ -51,7 +51,7 @@ async def _chromium(*args: str, timeout: float = 60.0) -> str:
 @pytest.mark.slow
 async def test_docs_page_renders_in_headless_chromium(chutes: Chutes, tmp_path: pathlib.Path) -> None:
     gateway = chutes.gateways["in_process/single"]
-    document = gateway._document
+    document = gateway.pages.document
     routes = [(verb, path) for path, ops in document["paths"].items() for verb in ops]
     png = tmp_path / "docs.png"
     async with real_socket(gateway) as base_url:

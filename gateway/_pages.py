@@ -1,0 +1,48 @@
+"""The public pages every gateway serves beside the chutes' routes: /healthz, /openapi.json, /docs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from ._asgi import Scope, Send, send_json, send_response
+from ._docs import docs_page
+from ._endpoints import ChuteEndpoint
+from ._openapi import openapi_document
+
+__all__ = ["Pages"]
+
+Page = Callable[[Scope, Send], Awaitable[None]]
+
+
+class Pages:
+    """Unauthenticated pages, matched before any chute's routes."""
+
+    def __init__(self, endpoints: Mapping[str, ChuteEndpoint]) -> None:
+        self._endpoints = endpoints
+        self.by_path: dict[str, Page] = {
+            "/healthz": self.healthz,
+            "/openapi.json": self.openapi,
+            "/docs": self.docs,
+        }
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        # Built on first request: the routes are fixed once the gateway exists.
+        return openapi_document(list(self._endpoints.values()))
+
+    async def openapi(self, scope: Scope, send: Send) -> None:
+        await send_json(send, 200, self.document)
+
+    async def docs(self, scope: Scope, send: Send) -> None:
+        await send_response(send, 200, docs_page(self.document), b"text/html; charset=utf-8")
+
+    async def healthz(self, scope: Scope, send: Send) -> None:
+        states = {cid: e.dispatcher.ready for cid, e in self._endpoints.items()}
+        ok = all(states.values())
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "chutes": {cid: "ready" if r else "starting" for cid, r in states.items()},
+        }
+        await send_json(send, 200 if ok else 503, body, [] if ok else [(b"retry-after", b"1")])
