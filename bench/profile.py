@@ -21,6 +21,7 @@ from typing import Any
 from .gobuild import Tools
 from .load.sse import run_sseload
 from .load.wrk import run_wrk
+from .paths import REPO
 from .peers import Peers, payloads
 
 __all__ = ["profile_http"]
@@ -105,7 +106,7 @@ def _record(pid: int, raw: pathlib.Path, seconds: float, load: Callable[[], obje
     if result.returncode != 0 or not raw.exists():
         return {"skipped": f"py-spy failed: {result.stderr.strip()[-500:]}"}
     summary = summarise(raw.read_text())
-    summary["raw_stacks"] = str(raw)
+    summary["raw_stacks"] = str(raw.relative_to(REPO)) if raw.is_relative_to(REPO) else str(raw)
     return summary
 
 
