@@ -134,7 +134,11 @@ def main() -> int:
     report.write_json(json_path, record, cells)
     png_path = RESULTS / f"{args.date}.png"
     machine = record["machine"]
-    title = f"cordwire bench {args.date} ({machine['cpus']} CPUs, load {machine['loadavg_start'][0]:.1f})"
+    title = (
+        f"cordwire bench {args.date} ({machine['cpus']} CPUs shared; load average"
+        f" {machine['loadavg_start'][0]:.1f} -> {machine['loadavg_end'][0]:.1f};"
+        f" best of {settings.rounds} passes)"
+    )
     drew = report.chart(png_path, cells, streams, title)
     print(
         f"\nwrote {json_path.relative_to(REPO)}"
