@@ -97,6 +97,13 @@ class Procs:
         path = self.log_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
+    def check_alive(self) -> None:
+        for name, process in self._started:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} died (exit {process.returncode}); its log ends:\n{self.log_tail(name)}"
+                )
+
     def stop_all(self, grace: float = 5.0) -> None:
         # Newest first: front ends go before the servers behind them.
         for _, process in reversed(self._started):

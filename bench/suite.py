@@ -81,6 +81,7 @@ def unary_matrix(peers: Peers, tools: Tools, settings: Settings) -> tuple[list[C
     for round_ in range(settings.rounds):
         for concurrency in settings.concurrencies:
             for name, drive in drivers.items():
+                peers.check_alive()
                 if name != "triton-grpc-py":  # that loop warms up inside its own process
                     drive(concurrency, settings.warmup)
                 cell = drive(concurrency, settings.seconds)

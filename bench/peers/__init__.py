@@ -70,6 +70,14 @@ class Peers:
         finally:
             self.triton.close()
 
+    def check_alive(self) -> None:
+        """Raise, naming the peer and quoting its log, if any server under test has died: a dead
+        peer would otherwise show up as a confusing load-generator error."""
+        if not self.triton.running():
+            tail = "\n".join(self.triton.log_path.read_text(errors="replace").splitlines()[-15:])
+            raise RuntimeError(f"tritonserver died (exit {self.triton.returncode}); its log ends:\n{tail}")
+        self.procs.check_alive()
+
     def _start(self) -> None:
         a = self.addresses
         self.triton.launch()
