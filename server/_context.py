@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 
 __all__ = ["CordContext"]
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field-name
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other controls; Latin-1
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "content-type"})
 
 
 class CordContext:
@@ -47,7 +52,16 @@ class CordContext:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     def set_header(self, name: str, value: str) -> None:
-        """Add a response header (HTTP) / initial-metadata entry (gRPC)."""
+        """Add a response header (HTTP) / initial-metadata entry (gRPC).
+
+        ValueError for a name that is not an HTTP token, a value with control characters or
+        beyond Latin-1, or a header that frames the response (the transport sets those): sent
+        as is, they made the HTTP server drop the connection without an answer.
+        """
+        if not _TOKEN.fullmatch(name) or name.lower() in _FRAMING:
+            raise ValueError(f"{name!r} cannot be set as a response header")
+        if not _FIELD_VALUE.fullmatch(value):
+            raise ValueError(f"response header {name!r} has a value HTTP cannot carry: {value!r}")
         self.response_headers[name.lower()] = value
 
     @property
