@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -97,7 +98,7 @@ def decode_outputs(
         if wanted is not None and tensor.name not in wanted:
             continue
         shape = tuple(tensor.shape)
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)  # np.prod costs ~60x more on these tiny shapes
         raw = raws[index] if index < len(raws) else b""
         if tensor.datatype == "BYTES":
             result[tensor.name] = _split_bytes(raw, count).reshape(shape)
