@@ -91,15 +91,14 @@ clients-check: install
 
 # What `make bench` needs beyond the venv: wrk (Debian) and Go (ghz and grpc-gateway are built from
 # the Go module proxy into .cache/bench); FastAPI (the proxy peer), matplotlib (the chart) and py-spy
-# (the profile) at pinned versions, installed only when missing.
-BENCH_PY_PKGS := fastapi==0.165.0 matplotlib==3.11.2 py-spy==0.4.3
+# (the profile) from pyproject's `bench` extra, installed only when missing.
 bench-deps: install
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@command -v go >/dev/null || { echo "make bench needs Go (1.22+) on PATH"; exit 1; }
 	@$(PY) -c 'import fastapi, matplotlib' 2>/dev/null && test -x $(VENV)/bin/py-spy || \
-	  $(PY) -m pip install -q $(BENCH_PY_PKGS)
+	  $(PY) -m pip install -q -e '.[dev,models,tracing,bench]'
 
 bench: install bench-deps
 	$(PY) -m bench
