@@ -27,9 +27,11 @@ __all__ = ["openapi_document"]
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 _INT64 = {"type": "string", "format": "int64", "pattern": r"^-?[0-9]+$"}
+_NON_FINITE = {"type": "string", "enum": ["NaN", "Infinity", "-Infinity"]}
 _SCALARS: dict[int, dict[str, Any]] = {
-    FieldDescriptor.TYPE_DOUBLE: {"type": "number", "format": "double"},
-    FieldDescriptor.TYPE_FLOAT: {"type": "number", "format": "float"},
+    # proto3 JSON writes the non-finite values as strings.
+    FieldDescriptor.TYPE_DOUBLE: {"oneOf": [{"type": "number", "format": "double"}, _NON_FINITE]},
+    FieldDescriptor.TYPE_FLOAT: {"oneOf": [{"type": "number", "format": "float"}, _NON_FINITE]},
     FieldDescriptor.TYPE_INT32: {"type": "integer", "format": "int32"},
     FieldDescriptor.TYPE_SINT32: {"type": "integer", "format": "int32"},
     FieldDescriptor.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
