@@ -36,6 +36,13 @@ _SERVER = _WHEEL / "tritonserver"
 _LIBS = _WHEEL.parent / "nvidia_pytriton.libs"
 # GPU probing on a CPU-only host: expected, and not worth an operator's attention.
 _HARMLESS = re.compile(r"CudaDriverHelper|NVML|CUDA|cuda|GPU|DCGM|pinned memory")
+# Triton's own handler prints "Signal (N) received." on SIGSEGV/SIGABRT; glibc and gRPC print their
+# reason just before. Triton 2.51's gRPC frontend has request-cancellation races that end this way
+# (triton-inference-server/server#7368, #8034); its crash handler then sometimes deadlocks in a
+# corrupted heap, leaving a process that answers health checks but never finishes a stream.
+_FATAL = re.compile(
+    r"^Signal \(\d+\) received|double free or corruption|ASSERTION FAILED|^malloc\(\)|^free\(\)|^corrupted "
+)
 
 
 def free_port() -> int:
@@ -96,6 +103,7 @@ class EmbeddedTriton:
         self.log_path = (log_dir or self._workdir) / "triton.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._pump: threading.Thread | None = None
+        self._fatal = threading.Event()
         self.grpc_address = ""
         self.http_address = ""
 
@@ -109,6 +117,11 @@ class EmbeddedTriton:
 
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def crashed(self) -> bool:
+        """The current process logged a fatal error (it is dying, or hung while dying)."""
+        return self._fatal.is_set()
 
     def _command(self, grpc_port: int, http_port: int) -> list[str]:
         return [
@@ -157,8 +170,12 @@ class EmbeddedTriton:
             self.log_path,
         )
         assert self._process.stdout is not None
+        self._fatal = threading.Event()
         self._pump = threading.Thread(
-            target=_pump_log, args=(self._process.stdout, self.log_path), name="triton-log", daemon=True
+            target=_pump_log,
+            args=(self._process.stdout, self.log_path, self._fatal),
+            name="triton-log",
+            daemon=True,
         )
         self._pump.start()
 
@@ -190,7 +207,7 @@ class EmbeddedTriton:
         shutil.rmtree(self._workdir, ignore_errors=True)
 
 
-def _pump_log(stream: IO[bytes], path: pathlib.Path) -> None:
+def _pump_log(stream: IO[bytes], path: pathlib.Path, fatal: threading.Event) -> None:
     # Triton's log goes to a file; errors (a model that fails to load, a bad config) also reach the
     # cordwire.triton logger, where an operator looks first.
     with stream, open(path, "ab") as log:
@@ -198,7 +215,10 @@ def _pump_log(stream: IO[bytes], path: pathlib.Path) -> None:
             log.write(raw)
             log.flush()
             line = raw.decode(errors="replace").rstrip()
-            if _HARMLESS.search(line):
+            if _FATAL.search(line):
+                fatal.set()
+                logger.error("tritonserver: %s", line)
+            elif _HARMLESS.search(line):
                 logger.debug("tritonserver: %s", line)
             elif line.startswith("E") or "failed to load" in line or "error:" in line.lower():
                 logger.error("tritonserver: %s", line)

@@ -17,9 +17,9 @@ logger = logging.getLogger("cordwire.triton")
 class Supervisor:
     """Runs ``triton`` and reports its health on ``endpoint`` (which it retargets on each launch).
 
-    Readiness drops at the first failed check; a process that exited, failed ``max_failures``
-    checks in a row, or did not become ready within ``start_timeout`` is killed and relaunched after
-    an exponential backoff (``backoff`` doubling up to ``max_backoff``).
+    Readiness drops at the first failed check; a process that exited, logged a fatal signal, failed
+    ``max_failures`` checks in a row, or did not become ready within ``start_timeout`` is killed and
+    relaunched after an exponential backoff (``backoff`` doubling up to ``max_backoff``).
     """
 
     def __init__(
@@ -76,6 +76,10 @@ class Supervisor:
                 logger.error(
                     "tritonserver exited with code %s (log: %s)", self.triton.returncode, self.triton.log_path
                 )
+                return
+            if self.triton.crashed:
+                # Health checks may still pass (other threads serve on), but streams hang: replace it.
+                logger.error("tritonserver logged a fatal signal; killing it (log: %s)", self.triton.log_path)
                 return
             if await self.endpoint.check(self.triton.models):
                 failures = 0

@@ -39,3 +39,24 @@ async def test_killed_triton_is_unavailable_then_recovers(triton: TritonService)
     assert triton.embedded.pid != old_pid
     out = await triton.client.infer("identity", FLOATS)
     assert out["FLOATS_OUT"].tolist() == [0, 1, 2]
+
+
+async def test_triton_that_logs_a_fatal_signal_is_replaced(triton: TritonService) -> None:
+    # Triton 2.51 sometimes hangs in its own crash handler: the process lives on and passes health
+    # checks while streams never finish. The log line is the only sign, so it alone must trigger a
+    # restart. The model prints the line here; Triton itself is healthy, which is the point.
+    assert triton.embedded is not None and triton.supervisor is not None
+    await triton.wait_ready(timeout=60)
+    changes: asyncio.Queue[bool] = asyncio.Queue()
+    triton.add_listener(changes.put_nowait)
+    old_pid = triton.embedded.pid
+    launches = triton.supervisor.launches
+
+    await triton.client.infer("identity", FLOATS, parameters={"say": "Signal (6) received."})
+    assert await asyncio.wait_for(changes.get(), 10) is False
+    assert await asyncio.wait_for(changes.get(), 60) is True
+    assert triton.supervisor.launches == launches + 1
+    assert triton.embedded.pid != old_pid
+    assert not triton.embedded.crashed
+    out = await triton.client.infer("identity", FLOATS)
+    assert out["FLOATS_OUT"].tolist() == [0, 1, 2]
