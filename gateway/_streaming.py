@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -64,6 +65,10 @@ async def send_stream(
     try:
         async for item in rest:
             await send({"type": "http.response.body", "body": _encode(item, fmt, raw), "more_body": True})
+            # A handler that never awaits, and a send() that need not wait (fast reader, or a
+            # client already gone), would otherwise hold the event loop: no other request, and not
+            # even the hang-up that should cancel this stream, could run.
+            await asyncio.sleep(0)
     except CordError as error:
         # Headers are gone: the failure travels in-band, and the stream still ends properly.
         tail = b"" if raw else fmt.frame(orjson.dumps(error.to_json())) + fmt.done

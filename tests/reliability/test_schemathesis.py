@@ -29,10 +29,11 @@ TARGETS = {
     "bookstore": f"{ROOT}/examples/bookstore/chute.py:chute",
     "transcoding": f"{pathlib.Path(__file__).with_name('transcoding_target.py')}:chute",
 }
-# Fail and the stream's fail_after fail on purpose; Sleep and Slow hang; Stream and Chunks stream
-# as many messages as asked (2**31 - 1 included); Inspect sets whatever response headers it is
-# given (a handler bug, answered 500, for names and values HTTP cannot carry).
-ON_PURPOSE = r"^/v1/(fail|sleep|slow|stream|chunks|inspect)$"
+# Fail and the stream's fail_after fail on purpose; Sleep and Slow hang; Stream, Chunks and
+# Completions (with "stream": true) stream as many messages as asked (2**31 - 1 included), which a
+# client reading the whole body waits for; Inspect sets whatever response headers it is given (a
+# handler bug, answered 500, for names and values HTTP cannot carry).
+ON_PURPOSE = r"^/v1/(fail|sleep|slow|stream|chunks|completions|inspect)$"
 
 
 @pytest.fixture(scope="module", params=sorted(TARGETS))
