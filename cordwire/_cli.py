@@ -8,7 +8,8 @@ import logging
 import os
 import pathlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 import grpc
 
@@ -159,10 +160,25 @@ def _protos_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop when it is installed (uvicorn[standard] brings it).
+
+    uvicorn picks uvloop itself only when it owns the loop; here we own it, so we choose. The
+    bench profile had a quarter of the serving process's time in the asyncio loop and socket writes.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def _gateway(args: argparse.Namespace) -> int:
     options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
     try:
-        asyncio.run(serve_gateway(args.upstream, options))
+        _run(serve_gateway(args.upstream, options))
     except (OSError, grpc.FutureTimeoutError) as exc:
         print(
             f"cordwire: error: cannot use upstream {args.upstream}: {exc or 'not reachable'}", file=sys.stderr
@@ -192,7 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
         )
-        asyncio.run(serve(chute, options))
+        _run(serve(chute, options))
     except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
