@@ -105,7 +105,9 @@ class Peers:
             "fastapi",
             [
                 *(sys.executable, "-m", "uvicorn", "bench.peers.fastapi_proxy:app", "--host", "127.0.0.1"),
-                *("--port", str(port), "--loop", "asyncio", "--log-level", "warning", "--no-access-log"),
+                # uvicorn's defaults, as a user gets them: uvloop, and an access line per request
+                # (cordwire serve writes one too).
+                *("--port", str(port)),
             ],
             f"http://{a.fastapi_http}/v1/echo",
             env={"BENCH_TRITON_GRPC": a.triton_grpc},

@@ -1,8 +1,9 @@
 """What a user would write instead of cordwire: FastAPI + pydantic in front of tritonclient's gRPC aio
 client, doing the same ``POST /v1/echo`` → ``identity`` round trip as the bench chute.
 
-Run: ``BENCH_TRITON_GRPC=127.0.0.1:8001 python -m uvicorn bench.peers.fastapi_proxy:app --loop asyncio``
-(stock asyncio, like ``cordwire serve``, so the event loop is not what differs).
+Run: ``BENCH_TRITON_GRPC=127.0.0.1:8001 python -m uvicorn bench.peers.fastapi_proxy:app`` with
+uvicorn's defaults (uvloop, access log), as a user would; ``cordwire serve`` runs on uvloop and
+logs every request too, so neither the event loop nor logging is what differs.
 """
 
 from __future__ import annotations
