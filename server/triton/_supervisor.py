@@ -19,7 +19,8 @@ class Supervisor:
 
     Readiness drops at the first failed check; a process that exited, logged a fatal signal, failed
     ``max_failures`` checks in a row, or did not become ready within ``start_timeout`` is killed and
-    relaunched after an exponential backoff (``backoff`` doubling up to ``max_backoff``).
+    relaunched after an exponential backoff (``backoff`` doubling up to ``max_backoff``). A process
+    that had served for ``stable_after`` seconds failed afresh: it is relaunched after ``backoff``.
     """
 
     def __init__(
@@ -32,6 +33,7 @@ class Supervisor:
         max_failures: int = 3,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
+        stable_after: float = 10.0,
     ) -> None:
         self.triton = triton
         self.endpoint = endpoint
@@ -40,6 +42,7 @@ class Supervisor:
         self.max_failures = max_failures
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.stable_after = stable_after
         self.launches = 0
         self.last_startup_seconds: float | None = None
         """Seconds from the latest launch to all models READY."""
@@ -56,36 +59,40 @@ class Supervisor:
             self.triton.launch()  # Popen only: quick, and never left half-done by a cancellation
             self.launches += 1
             await self.endpoint.retarget(self.triton.grpc_address)
-            await self._watch(started)
+            ready_at = await self._watch(started)
             self.endpoint.set_healthy(False)
             # It misbehaved: no grace period, and the stubs of its process group go with it.
             await asyncio.to_thread(self.triton.kill)
-            if loop.time() - started > 60:
-                delay = self.backoff  # it served for a while: this is a fresh failure, not a crash loop
+            if ready_at is not None and loop.time() - ready_at >= self.stable_after:
+                # It served for a while: a fresh failure (Triton 2.51 crashes on some request
+                # cancellations), not a crash loop; every second of backoff is a second of 503s.
+                delay = self.backoff
             logger.warning("restarting Triton in %.1fs", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_backoff)
 
-    async def _watch(self, started: float) -> None:
-        """Returns when the current process must be replaced."""
+    async def _watch(self, started: float) -> float | None:
+        """Returns when the current process must be replaced: the time it became ready, if it did."""
         loop = asyncio.get_running_loop()
         failures = 0
         up = False
+        ready_at: float | None = None
         while True:
             if not self.triton.running():
                 logger.error(
                     "tritonserver exited with code %s (log: %s)", self.triton.returncode, self.triton.log_path
                 )
-                return
+                return ready_at
             if self.triton.crashed:
                 # Health checks may still pass (other threads serve on), but streams hang: replace it.
                 logger.error("tritonserver logged a fatal signal; killing it (log: %s)", self.triton.log_path)
-                return
+                return ready_at
             if await self.endpoint.check(self.triton.models):
                 failures = 0
                 if not up:
                     up = True
-                    self.last_startup_seconds = loop.time() - started
+                    ready_at = loop.time()
+                    self.last_startup_seconds = ready_at - started
                     logger.info(
                         "Triton ready: %d model(s) READY %.2fs after launch",
                         len(self.triton.models),
@@ -97,10 +104,10 @@ class Supervisor:
                 failures += 1
                 if failures >= self.max_failures:
                     logger.error("Triton stopped answering health checks; killing it")
-                    return
+                    return ready_at
             elif loop.time() - started > self.start_timeout:
                 logger.error("Triton not ready %.0fs after launch; killing it", self.start_timeout)
-                return
+                return None
             # Poll fast while starting so readiness is reported promptly.
             await asyncio.sleep(self.interval if up else 0.1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 
@@ -60,3 +61,28 @@ async def test_triton_that_logs_a_fatal_signal_is_replaced(triton: TritonService
     assert not triton.embedded.crashed
     out = await triton.client.infer("identity", FLOATS)
     assert out["FLOATS_OUT"].tolist() == [0, 1, 2]
+
+
+async def test_triton_that_had_served_is_restarted_without_growing_backoff(
+    triton: TritonService, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Crashes after serving are fresh failures (Triton 2.51 dies on some cancellations under
+    # load): each restart waits the base backoff, where a crash loop at start-up would double it.
+    assert triton.embedded is not None and triton.supervisor is not None
+    supervisor = triton.supervisor
+    stable_after, supervisor.stable_after = supervisor.stable_after, 0.0
+    changes: asyncio.Queue[bool] = asyncio.Queue()
+    triton.add_listener(changes.put_nowait)
+    caplog.set_level(logging.WARNING, logger="cordwire.triton")
+    try:
+        await triton.wait_ready(timeout=60)
+        for _ in range(2):
+            pid = triton.embedded.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            assert await asyncio.wait_for(changes.get(), 10) is False
+            assert await asyncio.wait_for(changes.get(), 60) is True
+    finally:
+        supervisor.stable_after = stable_after
+    waits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("restarting Triton")]
+    assert waits == [f"restarting Triton in {supervisor.backoff:.1f}s"] * 2
