@@ -1,13 +1,14 @@
 """Soak: steady mixed load on a `cordwire serve` process, sampling its memory and file descriptors.
 
-    .venv/bin/python scripts/soak.py --minutes 10 [--concurrency 16] [--out soak.csv]
+    .venv/bin/python scripts/soak.py --minutes 10 [--concurrency 16] [--out soak.csv] [--mix echo,stream]
 
 Serves the reliability chute (tests/reliability/chute.py: Echo over `identity`, Count over the
 decoupled `counter`, on the embedded Triton), then runs unary calls, short SSE streams and streams
 the client abandons half way, for the given time. Every `--interval` seconds it samples the server
 process's RSS and open file descriptors (from /proc) into a CSV; at the end it prints a summary
 with least-squares slopes over the second half of the run (after warm-up), which is what a leak
-shows up in. Not part of `make test`.
+shows up in. Not part of `make test`. Abandoned streams cancel Triton requests, which crashes the
+bundled Triton 2.51 now and then (RELIABILITY.md); `--mix echo,stream` measures memory without them.
 """
 
 from __future__ import annotations
@@ -52,14 +53,24 @@ def slope(points: list[tuple[float, float]]) -> float:
     return 0.0 if var == 0 else sum((x - mx) * (y - my) for x, y in points) / var
 
 
-async def load(url: str, stop: asyncio.Event, concurrency: int, counts: collections.Counter[str]) -> None:
-    """Workers cycling through unary, full-stream and abandoned-stream calls until ``stop``."""
+KINDS = ("echo", "stream", "abandon")
+DEFAULT_MIX = ("echo", "echo", "stream", "abandon")
+
+
+async def load(
+    url: str,
+    stop: asyncio.Event,
+    concurrency: int,
+    counts: collections.Counter[str],
+    mix: tuple[str, ...] = DEFAULT_MIX,
+) -> None:
+    """Workers cycling through ``mix`` (unary, full-stream and abandoned-stream calls) until ``stop``."""
 
     async def worker(session: aiohttp.ClientSession, n: int) -> None:
         i = n
         while not stop.is_set():
             i += 1
-            kind = ("echo", "echo", "stream", "abandon")[i % 4]
+            kind = mix[i % len(mix)]
             try:
                 if kind == "echo":
                     async with session.post(f"{url}/v1/echo", json={"values": [i], "text": "soak"}) as r:
@@ -86,14 +97,16 @@ async def load(url: str, stop: asyncio.Event, concurrency: int, counts: collecti
         await asyncio.gather(*(worker(session, n) for n in range(concurrency)))
 
 
-async def soak(minutes: float, interval: float, concurrency: int, out: pathlib.Path) -> int:
+async def soak(
+    minutes: float, interval: float, concurrency: int, out: pathlib.Path, mix: tuple[str, ...]
+) -> int:
     with serve_process() as served:
         pid = served.pid
         counts: collections.Counter[str] = collections.Counter()
         stop = asyncio.Event()
         started = time.monotonic()
         rows: list[tuple[float, int, int, int]] = []
-        worker = asyncio.ensure_future(load(served.http_url, stop, concurrency, counts))
+        worker = asyncio.ensure_future(load(served.http_url, stop, concurrency, counts, mix))
         end = started + minutes * 60
         with out.open("w", newline="") as f:
             writer = csv.writer(f)
@@ -112,6 +125,7 @@ async def soak(minutes: float, interval: float, concurrency: int, out: pathlib.P
         await worker
         took = time.monotonic() - started
         problems = [line.rstrip() for line in served.lines if " ERROR " in line or " WARNING " in line]
+        restarts = sum("restarting Triton" in line for line in served.lines)
     for line in problems[-20:]:  # the server's own account of anything that went wrong
         print(f"server: {line}")
     later = rows[len(rows) // 2 :]  # after warm-up: allocator pools and caches have filled
@@ -121,6 +135,7 @@ async def soak(minutes: float, interval: float, concurrency: int, out: pathlib.P
     print()
     total = sum(counts.values())
     print(f"soak: {took / 60:.1f} min, {total} calls ({total / took:.0f}/s): {dict(counts)}")
+    print(f"Triton restarts: {restarts}")
     print(
         f"RSS  start {rows[0][1] / 2**20:.1f} MiB, end {rows[-1][1] / 2**20:.1f} MiB, "
         f"max {max(r[1] for r in rows) / 2**20:.1f} MiB; slope (second half) {rss_slope * 60:+.2f} MiB/min"
@@ -141,8 +156,16 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default 5)")
     parser.add_argument("--concurrency", type=int, default=16, help="client connections (default 16)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("soak.csv"), help="CSV of samples")
+    parser.add_argument(
+        "--mix",
+        default=",".join(DEFAULT_MIX),
+        help=f"the calls each worker cycles through, from {', '.join(KINDS)} (default: %(default)s)",
+    )
     args = parser.parse_args()
-    return asyncio.run(soak(args.minutes, args.interval, args.concurrency, args.out))
+    mix = tuple(kind.strip() for kind in args.mix.split(","))
+    if not mix or any(kind not in KINDS for kind in mix):
+        parser.error(f"--mix takes a comma-separated list of {', '.join(KINDS)}")
+    return asyncio.run(soak(args.minutes, args.interval, args.concurrency, args.out, mix))
 
 
 if __name__ == "__main__":
