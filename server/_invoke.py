@@ -56,6 +56,21 @@ class Invoker:
         self._owner = owner
         self._guards = guards
         self.observer = observer
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Calls between admission and their end, whatever their transport."""
+        return self._in_flight
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no call is in flight, at most ``timeout`` seconds; True if none is left."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        return self._in_flight == 0
 
     async def unary(self, cord: Cord, request: Any, ctx: CordContext) -> Message:
         """Unary and client-streaming calls (``request`` is then an async iterator)."""
@@ -146,10 +161,17 @@ class Invoker:
 
     @contextlib.asynccontextmanager
     async def _guarded(self, cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            for guard in self._guards:
-                await stack.enter_async_context(guard(cord, ctx))
-            yield
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for guard in self._guards:
+                    await stack.enter_async_context(guard(cord, ctx))
+                yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
 
 
 def _timeout(cord: Cord, ctx: CordContext) -> float | None:

@@ -142,7 +142,13 @@ class ChuteServer:
         await self._health.enter_graceful_shutdown()
         for listener in self._listeners:
             listener(False)
-        await server.stop(self.grace if grace is None else grace)
+        grace = self.grace if grace is None else grace
+        deadline = asyncio.get_running_loop().time() + grace
+        await server.stop(grace)
+        # The gRPC server waited for its own calls only: HTTP calls dispatched in process may still
+        # need Triton, so they get what is left of the same grace period before it stops.
+        if not await self.invoker.drain(max(0.0, deadline - asyncio.get_running_loop().time())):
+            log.warning("%d call(s) still running after the %.0fs grace", self.invoker.in_flight, grace)
         try:
             if self._hooks_done:
                 await _run_hooks(self.chute.shutdown_hooks, self.chute)
