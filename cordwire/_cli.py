@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--burst", type=int, help="rate-limit bucket size (default: the rate)")
     serve_cmd.add_argument("--max-in-flight", type=int, metavar="N", help="concurrent calls before 429")
+    serve_cmd.add_argument(
+        "--metrics-auth",
+        action="store_true",
+        help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
+    )
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -207,6 +212,7 @@ def _serve(args: argparse.Namespace) -> int:
             triton=args.triton,
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
+            metrics_auth=args.metrics_auth,
         )
         _run(serve(chute, options))
     except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors

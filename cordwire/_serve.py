@@ -18,7 +18,7 @@ from ._chute import Chute
 from ._console import StartupConsole
 from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
-from .server.admission import admission_guard
+from .server.admission import admission_guard, key_check
 from .server.observability import Observability, Tracing
 
 __all__ = ["ServeOptions", "serve", "serve_gateway"]
@@ -38,6 +38,8 @@ class ServeOptions:
     """Seconds in-flight calls get to finish on shutdown."""
     admission: AdmissionOptions = dataclasses.field(default_factory=AdmissionOptions)
     """Keys, rate limits and concurrency bounds."""
+    metrics_auth: bool = False
+    """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
 
@@ -61,7 +63,9 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         loop.add_signal_handler(sig, stop.set)
     console = StartupConsole()
     observability = _observability(options)
-    guard = admission_guard(build_admission(options.admission, console.dev_key_created), chute.chute_id)
+    admission = build_admission(options.admission, console.dev_key_created)
+    guard = admission_guard(admission, chute.chute_id)
+    metrics_check = key_check(admission, chute.chute_id) if options.metrics_auth else None
     server = ChuteServer(
         chute,
         host=options.host,
@@ -72,7 +76,7 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         observability=observability,
     )
     config = uvicorn.Config(
-        ObservedGateway(create_app(server), observability),
+        ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
         host=options.host,
         port=options.http_port,
         lifespan="off",

@@ -8,10 +8,12 @@ the client got. The gateway only tells us which route matched (``scope[ROUTE_KEY
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._errors import CordError
 from ..server.observability import Observability, log_access
-from ._asgi import Message, Receive, Scope, Send, send_response
+from ._asgi import Message, Receive, Scope, Send, send_error, send_response
 
 if TYPE_CHECKING:
     from prometheus_client.metrics import Counter, Histogram
@@ -31,10 +33,19 @@ _FIXED = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 class ObservedGateway:
     """An ASGI app: ``gateway`` plus metrics, access log and tracing from ``observability``."""
 
-    def __init__(self, gateway: Gateway, observability: Observability, *, metrics_path: str = "/metrics"):
+    def __init__(
+        self,
+        gateway: Gateway,
+        observability: Observability,
+        *,
+        metrics_path: str = "/metrics",
+        metrics_check: Callable[[Iterable[tuple[bytes, bytes]]], None] | None = None,
+    ):
         self.gateway = gateway
         self.observability = observability
         self.metrics_path = metrics_path
+        self.metrics_check = metrics_check
+        """Given the request headers, raises CordError to refuse ``/metrics``; None: public."""
         self._metrics = observability.metrics
         # Label children by (chute, route label, status); a handful of keys per route.
         self._counters: dict[tuple[str, str, str, int], Counter] = {}
@@ -50,6 +61,13 @@ class ObservedGateway:
             return
         path = scope["path"]
         if path == self.metrics_path and scope["method"] in ("GET", "HEAD"):
+            if self.metrics_check is not None:
+                try:
+                    self.metrics_check(scope["headers"])
+                except CordError as error:
+                    await send_error(send, error)
+                    self._count("", "", "", path, error.http_status, 0.0)
+                    return
             body, content_type = self.observability.exposition()
             await send_response(send, 200, body, content_type.encode("latin-1"))
             self._count("", "", "", path, 200, 0.0)

@@ -8,7 +8,7 @@ from ._admission import Admission
 from ._auth import ANONYMOUS, Authenticator, KeyAuthenticator, Metadata, NoAuthAuthenticator, Principal
 from ._cli import add_keys_commands, ensure_dev_key
 from ._concurrency import ConcurrencyLimiter
-from ._guard import admission_guard
+from ._guard import admission_guard, key_check
 from ._keys import KEY_PREFIX, KeyInfo, KeyStore, default_keys_db, resolve_keys_db
 from ._ratelimit import BucketStore, MemoryBucketStore, RateLimit, RateLimiter, RateLimitPolicy
 from ._redis import RedisBucketStore
@@ -35,5 +35,6 @@ __all__ = [
     "admission_guard",
     "default_keys_db",
     "ensure_dev_key",
+    "key_check",
     "resolve_keys_db",
 ]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from ..._cords import Cord
 from .._context import CordContext
 from .._invoke import CallGuard
 from ._admission import Admission
 
-__all__ = ["admission_guard"]
+__all__ = ["admission_guard", "key_check"]
 
 
 def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
@@ -23,3 +23,16 @@ def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
             yield
 
     return guard
+
+
+def key_check(admission: Admission, chute_id: str) -> Callable[[Iterable[tuple[bytes, bytes]]], None]:
+    """A check of an HTTP request's raw headers: a key allowed on ``chute_id``, or CordError 401/403.
+
+    For pages that are not cords (``/metrics`` when it is protected): no rate limit, no slot.
+    """
+
+    def check(headers: Iterable[tuple[bytes, bytes]]) -> None:
+        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        admission.authenticator.authenticate(pairs, chute_id)
+
+    return check

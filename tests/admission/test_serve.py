@@ -147,3 +147,21 @@ def test_a_key_revoked_mid_session_stops_working_at_once(single: tuple[Served, d
     keys("revoke", "temp")
     assert httpx.get(url, headers={"X-API-Key": key}).status_code == 401
     assert key not in keys("list")
+
+
+def test_metrics_are_public_unless_metrics_auth_is_given(
+    single: tuple[Served, dict[str, str]],
+) -> None:
+    public, env = single
+    assert httpx.get(f"{public.url}/metrics").status_code == 200
+    protected = Served(["--metrics-auth"], env)
+    try:
+        refused = httpx.get(f"{protected.url}/metrics")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "invalid_api_key"
+        allowed = httpx.get(f"{protected.url}/metrics", headers={"X-API-Key": public.dev_key or ""})
+        assert allowed.status_code == 200
+        assert "cordwire_requests_total" in allowed.text
+        assert httpx.get(f"{protected.url}/healthz").status_code == 200  # probes stay public
+    finally:
+        protected.stop()

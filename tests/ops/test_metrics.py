@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import grpc
+import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
+
+from cordwire.gateway import ObservedGateway, create_app
+from cordwire.server.admission import Admission, KeyAuthenticator, KeyStore, key_check
 
 from .conftest import Ops
 
@@ -95,3 +101,25 @@ async def test_liveness_is_serving_whatever_readiness_says(ops: Ops) -> None:
     stub = health_pb2_grpc.HealthStub(ops.channel)
     reply = await stub.Check(health_pb2.HealthCheckRequest(service="cordwire.liveness"))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_protected_metrics_need_a_key_allowed_on_the_chute(ops: Ops, tmp_path: pathlib.Path) -> None:
+    store = KeyStore(tmp_path / "keys.db")  # the fixture's store: ops.key lives there
+    elsewhere = store.create("elsewhere", ["other-chute"])
+    app = ObservedGateway(
+        create_app(ops.server),
+        ops.observability,
+        metrics_check=key_check(Admission(KeyAuthenticator(store)), CHUTE),
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        missing = await http.get("/metrics")
+        assert missing.status_code == 401
+        assert missing.json()["error"]["type"] == "authentication_error"
+        assert missing.headers["www-authenticate"].startswith("Bearer")
+        assert (await http.get("/metrics", headers={"X-API-Key": "cw-not-a-key"})).status_code == 401
+        assert (await http.get("/metrics", headers={"X-API-Key": elsewhere})).status_code == 403
+        allowed = await http.get("/metrics", headers={"Authorization": f"Bearer {ops.key}"})
+        assert allowed.status_code == 200
+        assert "cordwire_requests_total" in allowed.text
+    refused = {"chute": "", "cord": "", "route": "/metrics", "transport": "http", "status": "401"}
+    assert value(ops.metrics_text(), "cordwire_requests_total", **refused) == 2
