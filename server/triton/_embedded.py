@@ -36,12 +36,14 @@ _SERVER = _WHEEL / "tritonserver"
 _LIBS = _WHEEL.parent / "nvidia_pytriton.libs"
 # GPU probing on a CPU-only host: expected, and not worth an operator's attention.
 _HARMLESS = re.compile(r"CudaDriverHelper|NVML|CUDA|cuda|GPU|DCGM|pinned memory")
-# Triton's own handler prints "Signal (N) received." on SIGSEGV/SIGABRT; glibc and gRPC print their
+# Triton's own handler prints "Signal (N) received." on SIGSEGV/SIGABRT/…; glibc and gRPC print their
 # reason just before. Triton 2.51's gRPC frontend has request-cancellation races that end this way
 # (triton-inference-server/server#7368, #8034); its crash handler then sometimes deadlocks in a
 # corrupted heap, leaving a process that answers health checks but never finishes a stream.
+# SIGTERM/SIGINT print the same line but start a graceful exit (e.g. a whole cgroup being stopped).
 _FATAL = re.compile(
-    r"^Signal \(\d+\) received|double free or corruption|ASSERTION FAILED|^malloc\(\)|^free\(\)|^corrupted "
+    r"^Signal \((?:4|6|7|8|11)\) received|double free or corruption|ASSERTION FAILED"
+    r"|^malloc\(\)|^free\(\)|^corrupted "
 )
 
 

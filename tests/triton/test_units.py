@@ -8,7 +8,7 @@ from tritonclient.grpc import service_pb2
 
 from cordwire import Code, CordError
 from cordwire.server.triton import TritonService
-from cordwire.server.triton._embedded import free_port
+from cordwire.server.triton._embedded import _FATAL, free_port
 from cordwire.server.triton._pool import Pool
 from cordwire.server.triton._tensors import decode_outputs
 from cordwire.server.triton._wire import build_request
@@ -69,3 +69,21 @@ async def test_unreachable_triton_is_unavailable_with_retry_after() -> None:
         assert caught.value.headers == {"Retry-After": "1"}
     finally:
         await service.stop()
+
+
+@pytest.mark.parametrize(
+    ("line", "fatal"),
+    [
+        ("Signal (11) received.", True),
+        ("Signal (6) received.", True),
+        ("double free or corruption (out)", True),
+        ("malloc(): unsorted double linked list corrupted", True),
+        ("E1202 02:06:59.121483444   12231 sync.cc:105]   ASSERTION FAILED: prior > 0", True),
+        # A graceful stop prints the same kind of line: Triton drains, nobody must kill it.
+        ("Signal (15) received.", False),
+        ("Signal (2) received.", False),
+        ('I1202 02:07:24.314475 29246 grpc_server.cc:2558] "Started GRPCInferenceService"', False),
+    ],
+)
+def test_fatal_log_lines(line: str, fatal: bool) -> None:
+    assert bool(_FATAL.search(line)) is fatal
