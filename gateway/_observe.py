@@ -8,12 +8,13 @@ the client got. The gateway only tells us which route matched (``scope[ROUTE_KEY
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import CordError
 from ..server.observability import Observability, log_access
 from ._asgi import Message, Receive, Scope, Send, send_error, send_response
+from ._headers import call_metadata
 
 if TYPE_CHECKING:
     from prometheus_client.metrics import Counter, Histogram
@@ -39,13 +40,13 @@ class ObservedGateway:
         observability: Observability,
         *,
         metrics_path: str = "/metrics",
-        metrics_check: Callable[[Iterable[tuple[bytes, bytes]]], None] | None = None,
+        metrics_check: Callable[[Mapping[str, str]], None] | None = None,
     ):
         self.gateway = gateway
         self.observability = observability
         self.metrics_path = metrics_path
         self.metrics_check = metrics_check
-        """Given the request headers, raises CordError to refuse ``/metrics``; None: public."""
+        """Given the request's metadata, raises CordError to refuse ``/metrics``; None: public."""
         self._metrics = observability.metrics
         # Label children by (chute, route label, status); a handful of keys per route.
         self._counters: dict[tuple[str, str, str, int], Counter] = {}
@@ -63,7 +64,8 @@ class ObservedGateway:
         if path == self.metrics_path and scope["method"] in ("GET", "HEAD"):
             if self.metrics_check is not None:
                 try:
-                    self.metrics_check(scope["headers"])
+                    # The headers read as a cord call reads them, so the key is found the same way.
+                    self.metrics_check(call_metadata(scope["headers"])[0])
                 except CordError as error:
                     await send_error(send, error)
                     self._count("", "", "", path, error.http_status, 0.0)

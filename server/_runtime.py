@@ -143,11 +143,12 @@ class ChuteServer:
         for listener in self._listeners:
             listener(False)
         grace = self.grace if grace is None else grace
-        deadline = asyncio.get_running_loop().time() + grace
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         await server.stop(grace)
         # The gRPC server waited for its own calls only: HTTP calls dispatched in process may still
         # need Triton, so they get what is left of the same grace period before it stops.
-        if not await self.invoker.drain(max(0.0, deadline - asyncio.get_running_loop().time())):
+        if not await self.invoker.drain(max(0.0, deadline - loop.time())):
             log.warning("%d call(s) still running after the %.0fs grace", self.invoker.in_flight, grace)
         try:
             if self._hooks_done:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 
 from ..._cords import Cord
 from .._context import CordContext
 from .._invoke import CallGuard
 from ._admission import Admission
+from ._auth import Metadata
 
 __all__ = ["admission_guard", "key_check"]
 
@@ -25,14 +26,13 @@ def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
     return guard
 
 
-def key_check(admission: Admission, chute_id: str) -> Callable[[Iterable[tuple[bytes, bytes]]], None]:
-    """A check of an HTTP request's raw headers: a key allowed on ``chute_id``, or CordError 401/403.
+def key_check(admission: Admission, chute_id: str) -> Callable[[Metadata], None]:
+    """A check of a request's metadata: a key allowed on ``chute_id``, or CordError 401/403.
 
     For pages that are not cords (``/metrics`` when it is protected): no rate limit, no slot.
     """
 
-    def check(headers: Iterable[tuple[bytes, bytes]]) -> None:
-        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
-        admission.authenticator.authenticate(pairs, chute_id)
+    def check(metadata: Metadata) -> None:
+        admission.authenticator.authenticate(metadata, chute_id)
 
     return check

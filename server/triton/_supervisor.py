@@ -75,7 +75,6 @@ class Supervisor:
         """Returns when the current process must be replaced: the time it became ready, if it did."""
         loop = asyncio.get_running_loop()
         failures = 0
-        up = False
         ready_at: float | None = None
         while True:
             if not self.triton.running():
@@ -89,8 +88,7 @@ class Supervisor:
                 return ready_at
             if await self.endpoint.check(self.triton.models):
                 failures = 0
-                if not up:
-                    up = True
+                if ready_at is None:
                     ready_at = loop.time()
                     self.last_startup_seconds = ready_at - started
                     logger.info(
@@ -99,7 +97,7 @@ class Supervisor:
                         self.last_startup_seconds,
                     )
                 self.endpoint.set_healthy(True)
-            elif up:
+            elif ready_at is not None:
                 self.endpoint.set_healthy(False)
                 failures += 1
                 if failures >= self.max_failures:
@@ -109,7 +107,7 @@ class Supervisor:
                 logger.error("Triton not ready %.0fs after launch; killing it", self.start_timeout)
                 return None
             # Poll fast while starting so readiness is reported promptly.
-            await asyncio.sleep(self.interval if up else 0.1)
+            await asyncio.sleep(self.interval if ready_at is not None else 0.1)
 
     async def stop(self) -> None:
         """Stop supervising and terminate Triton gracefully (SIGTERM, then SIGKILL past a deadline)."""

@@ -18,13 +18,14 @@ from cordwire.testing import serve_chute
 
 pytestmark = pytest.mark.triton
 
-MODELS = pathlib.Path(__file__).resolve().parent.parent / "triton_models"
 WAIT = 10.0
 QUIET = 2.0  # how long Triton must stay up once the drain began; it stops at once without the wait
 
 
-async def test_stop_lets_an_http_call_reach_triton_before_triton_stops() -> None:
-    chute = Chute(username="tests", name="drain", model_repository=MODELS)
+async def test_stop_lets_an_http_call_reach_triton_before_triton_stops(
+    model_repository: pathlib.Path,
+) -> None:
+    chute = Chute(username="tests", name="drain", model_repository=model_repository)
     entered, release = asyncio.Event(), asyncio.Event()
 
     @chute.cord(public_api_path="/late", method="POST")
