@@ -8,10 +8,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: install system-deps serve test check lint typecheck generate check-generated buf-lint bench bench-deps clean \
 	tools clients-check
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,models,tracing]'
+	$(PY) -m pip install -q -e ./clients/python -e '.[dev,models,tracing]'
 	touch $@
 
 # Debian packages the tests need, installed only when missing: redis-server (shared rate limits),
@@ -42,7 +42,7 @@ PROTOC_GEN_TONIC := 0.5.0
 GEN_PLUGINS := $(TOOLS)/.protoc-gen-go@$(PROTOC_GEN_GO) $(TOOLS)/.protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC) \
 	$(TOOLS)/.protoc-gen-prost@$(PROTOC_GEN_PROST)+protoc-gen-tonic@$(PROTOC_GEN_TONIC)
 # Every folder generated code lands in, for the drift check.
-GENERATED := cordwire/v1 cordwire/openai clients/go/gen clients/rust/src/gen
+GENERATED := server/cordwire/v1 server/cordwire/openai clients/go/gen clients/rust/src/gen
 
 tools: $(GEN_PLUGINS)
 
@@ -78,7 +78,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy -p cordwire
+	$(VENV)/bin/mypy -p cordwire -p cordwire.gateway -p cordwire_client
 
 check: lint typecheck buf-lint check-generated
 
@@ -98,7 +98,7 @@ bench-deps: install
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@command -v go >/dev/null || { echo "make bench needs Go (1.22+) on PATH"; exit 1; }
 	@$(PY) -c 'import fastapi, matplotlib' 2>/dev/null && test -x $(VENV)/bin/py-spy || \
-	  $(PY) -m pip install -q -e '.[dev,models,tracing,bench]'
+	  $(PY) -m pip install -q -e ./clients/python -e '.[dev,models,tracing,bench]'
 
 bench: install bench-deps
 	$(PY) -m bench

@@ -1,6 +1,6 @@
 """Train the demo `tiny_lm` model from scratch on CPU (a few minutes on 2 cores).
 
-Writes into cordwire/demo/models/tiny_lm/1/:
+Writes into server/cordwire/demo/models/tiny_lm/1/:
   tokenizer.json      byte-level BPE built with `tokenizers` on the generated corpus
   config.json         GPTConfig of the architecture in gpt.py (beside it)
   model.safetensors   weights, stored as float16 to halve the shipped size (served as float32)
@@ -28,7 +28,7 @@ from safetensors.torch import save_file
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "cordwire" / "demo" / "models" / "tiny_lm" / "1"
+OUT_DIR = ROOT / "server" / "cordwire" / "demo" / "models" / "tiny_lm" / "1"
 SPECIALS = ["<|endoftext|>", "<|system|>", "<|user|>", "<|assistant|>"]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

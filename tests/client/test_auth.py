@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from cordwire import Code
-from cordwire.client import (
+from cordwire.testing import RunningChute
+from cordwire_client import (
     AsyncClient,
     Client,
     NotFoundError,
@@ -17,7 +18,6 @@ from cordwire.client import (
     error_from_rpc,
     grpc_channel,
 )
-from cordwire.testing import RunningChute
 
 
 async def test_http_sends_the_key_argument(asgi: httpx.ASGITransport) -> None:

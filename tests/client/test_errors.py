@@ -7,7 +7,7 @@ import pytest
 
 from cordwire import Code
 from cordwire._codes import http_status
-from cordwire.client import (
+from cordwire_client import (
     AsyncClient,
     AuthenticationError,
     BadRequestError,

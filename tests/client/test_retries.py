@@ -9,7 +9,7 @@ import itertools
 import httpx
 import pytest
 
-from cordwire.client import (
+from cordwire_client import (
     APIConnectionError,
     AsyncClient,
     Client,

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from cordwire.client import APIConnectionError, AsyncClient, Client, InternalServerError, NotFoundError
-from cordwire.client._sse import SSEDecoder, iter_messages
+from cordwire_client import APIConnectionError, AsyncClient, Client, InternalServerError, NotFoundError
+from cordwire_client._sse import SSEDecoder, iter_messages
 
 # Multi-byte characters and a newline in the payload: splits land inside UTF-8 sequences and the
 # JSON must not be read as two lines.

@@ -14,7 +14,7 @@ import pytest
 
 from cordwire.server.triton import TritonService
 
-REPO = Path(__file__).resolve().parents[2] / "cordwire" / "demo" / "models"
+REPO = Path(__file__).resolve().parents[2] / "server" / "cordwire" / "demo" / "models"
 MODELS = ("embed", "image", "tiny_lm")
 READY_TIMEOUT_S = 120.0
 

@@ -1,0 +1,103 @@
+"""Reading an HTTP request into the call's request: bounded body, media type, query, one or many messages."""
+
+from __future__ import annotations
+
+import functools
+import urllib.parse
+from collections.abc import AsyncIterator
+from typing import Any
+
+from google.protobuf.descriptor import MethodDescriptor
+
+from cordwire._codes import Code
+from cordwire._errors import CordError
+from cordwire._protos import cord_options
+
+from ._asgi import HttpError, Receive, Scope, read_body
+from ._binding import bind_request
+from ._multipart import form_as_json
+from ._routes import Route
+
+__all__ = ["header", "read_request"]
+
+_JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
+
+
+async def read_request(
+    scope: Scope,
+    receive: Receive,
+    route: Route,
+    bindings: dict[str, str],
+    *,
+    body_limit: int,
+    body_timeout: float,
+) -> Any:
+    """The request message (or, for client-streaming RPCs, an async iterator of them)."""
+    query = _query(scope.get("query_string", b""))
+    body = b""
+    content_type = header(scope, b"content-type")
+    if route.body:
+        limit = _declared_body_limit(route.method) or body_limit
+        body = await read_body(scope, receive, limit, body_timeout)
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media == "multipart/form-data" and body and not route.binding.raw_body:
+            body, media = form_as_json(body, content_type, route.binding), "application/json"
+        if body and not route.binding.raw_body and not (media in _JSON_TYPES or media.endswith("+json")):
+            raise HttpError(
+                415,
+                Code.INVALID_ARGUMENT,
+                f"Content-Type {media!r} is not supported here; send application/json",
+                param="Content-Type",
+            )
+    if route.client_streaming:
+        return _message_stream(route, bindings, query, body, content_type)
+    return bind_request(route, bindings, query, body, content_type)
+
+
+def header(scope: Scope, name: bytes) -> str:
+    """The first value of header ``name`` (lower-case bytes), or ``""``."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _message_stream(
+    route: Route, bindings: dict[str, str], query: list[tuple[str, str]], body: bytes, content_type: str
+) -> AsyncIterator[Any]:
+    """A client-streaming body: one JSON message per line (grpc-gateway's newline-delimited form).
+
+    Every line is bound before the call starts, so a bad one is a 400 naming its line, not a
+    failure halfway through the handler.
+    """
+    messages = []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            messages.append(bind_request(route, bindings, query, line, content_type))
+        except CordError as error:
+            error.message = f"line {number} of the request stream: {error.message}"
+            raise
+
+    async def each() -> AsyncIterator[Any]:
+        for message in messages:
+            yield message
+
+    return each()
+
+
+@functools.cache
+def _declared_body_limit(method: MethodDescriptor) -> int:
+    return cord_options(method).max_body_bytes
+
+
+def _query(raw: bytes) -> list[tuple[str, str]]:
+    if not raw:
+        return []
+    try:
+        return urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise CordError(
+            Code.INVALID_ARGUMENT, "the query string is not valid UTF-8 percent-encoding"
+        ) from None

@@ -1,0 +1,28 @@
+"""Python-first cords: the seeds' ``@chute.cord(public_api_path=...)`` on synthesized protos."""
+
+from ._build import Synthesized, build, python_cord
+from ._http import HTTPException, Response
+from ._render import export_proto, render_file
+from ._request import Client, Depends, File, Header, Request, UploadFile
+from ._signature import OutputKind, PyCord, analyse
+from ._synth import build_file
+
+__all__ = [
+    "Client",
+    "Depends",
+    "File",
+    "HTTPException",
+    "Header",
+    "OutputKind",
+    "PyCord",
+    "Request",
+    "Response",
+    "Synthesized",
+    "UploadFile",
+    "analyse",
+    "build",
+    "build_file",
+    "export_proto",
+    "python_cord",
+    "render_file",
+]

@@ -1,0 +1,99 @@
+"""A chute's Python-first cords as a protobuf service, added to the default descriptor pool.
+
+One file per chute, ``chutes/<username>/<name>.proto`` in package ``chutes.<username>.<name>``,
+so the gateway, the gRPC server, reflection and ``cordwire protos export`` all see a service as if
+it had been written by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from google.api import annotations_pb2, http_pb2
+from google.protobuf import descriptor_pb2
+from google.protobuf.descriptor import ServiceDescriptor
+
+from cordwire._cords import ChuteDefinitionError
+from cordwire._protos import _default_pool
+from cordwire.v1 import options_pb2
+
+from ._messages import MessageBuilder
+from ._signature import OutputKind, PyCord, camel
+
+__all__ = ["build_file", "synthesize"]
+
+_HTTP: Any = annotations_pb2.http
+_CHUTE: Any = options_pb2.chute
+_CORD: Any = options_pb2.cord
+_WITH_BODY = ("POST", "PUT", "PATCH")
+_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _ident(text: str) -> str:
+    """A proto package component: lower-case letters, digits and ``_``, not starting with a digit."""
+    ident = re.sub(r"[^0-9a-z_]+", "_", text.lower()).strip("_") or "x"
+    return f"_{ident}" if ident[0].isdigit() else ident
+
+
+def build_file(username: str, name: str, cords: Sequence[PyCord]) -> descriptor_pb2.FileDescriptorProto:
+    """The ``FileDescriptorProto`` of the chute's service (deterministic: same cords, same bytes)."""
+    package = f"chutes.{_ident(username)}.{_ident(name)}"
+    file = descriptor_pb2.FileDescriptorProto(
+        name=f"{package.replace('.', '/')}.proto", package=package, syntax="proto3"
+    )
+    builder = MessageBuilder(file)
+    service = file.service.add(name=camel(name) or "Chute")
+    chute_options = service.options.Extensions[_CHUTE]
+    chute_options.username, chute_options.name = username, name
+    for cord in cords:
+        if cord.http_method not in _VERBS:
+            raise ChuteDefinitionError(
+                f"cord {cord.rpc_name}: method {cord.http_method!r} is not one of {_VERBS}"
+            )
+        method = service.method.add(name=cord.rpc_name)
+        if cord.stream:  # set only when true: an explicit false would differ from protoc's output
+            method.server_streaming = True
+        method.input_type = _input_type(builder, cord)
+        method.output_type = _output_type(builder, cord)
+        rule: http_pb2.HttpRule = method.options.Extensions[_HTTP]
+        setattr(rule, cord.http_method.lower(), cord.public_api_path)
+        if cord.http_method in _WITH_BODY:
+            rule.body = "*"
+        if cord.output_content_type:
+            method.options.Extensions[_CORD].output_content_type = cord.output_content_type
+    file.dependency.extend(
+        sorted(builder.imports | {"google/api/annotations.proto", "cordwire/v1/options.proto"})
+    )
+    return file
+
+
+def _input_type(builder: MessageBuilder, cord: PyCord) -> str:
+    if cord.input_model is None:
+        return builder.well_known("google.api.HttpBody")
+    # Direct parameters get a message named for the RPC; a model keeps its own name.
+    name = f"{cord.rpc_name}Request" if cord.params or cord.model_param is None else None
+    return builder.model(cord.input_model, name)
+
+
+def _output_type(builder: MessageBuilder, cord: PyCord) -> str:
+    if cord.output is OutputKind.MODEL:
+        assert cord.output_model is not None
+        return builder.model(cord.output_model)
+    return builder.well_known(cord.output.value)
+
+
+def synthesize(username: str, name: str, cords: Sequence[PyCord]) -> ServiceDescriptor:
+    """Build the chute's file and add it to the default pool; its service descriptor."""
+    file = build_file(username, name, cords)
+    pool = _default_pool()
+    try:
+        pool.Add(file)
+    except TypeError as exc:  # the same file name with other contents: two chutes share an id
+        raise ChuteDefinitionError(
+            f"chute {username}-{name}: cannot add {file.name} to the descriptor pool ({exc}); "
+            "is another chute with the same username and name defined differently?"
+        ) from None
+    service: ServiceDescriptor = pool.FindServiceByName(f"{file.package}.{file.service[0].name}")
+    return service

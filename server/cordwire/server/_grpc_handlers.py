@@ -1,0 +1,101 @@
+"""grpc.aio method handlers built at run time from a chute's descriptors: no generated servicer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+
+from cordwire._codes import Code
+from cordwire._cords import Cord, CordKind
+from cordwire._errors import CordError
+
+from ._context import CordContext
+from ._invoke import Invoker
+
+__all__ = ["GRPC_STATUS", "build_generic_handler", "grpc_status"]
+
+GRPC_STATUS: dict[Code, grpc.StatusCode] = {Code(sc.value[0]): sc for sc in grpc.StatusCode}
+
+
+def grpc_status(code: Code) -> grpc.StatusCode:
+    return GRPC_STATUS[code]
+
+
+def _context(gctx: grpc.aio.ServicerContext[Any, Any]) -> CordContext:
+    remaining = gctx.time_remaining()
+    ctx = CordContext.from_pairs(
+        gctx.invocation_metadata() or (),
+        transport="grpc",
+        deadline=None if remaining is None else time.monotonic() + remaining,
+        peer=gctx.peer() or "",
+    )
+    # The id the access log and error messages quote goes back to the caller, as over HTTP:
+    # in the initial metadata of a call that answers, in the trailers of one that fails.
+    ctx.set_header("x-request-id", ctx.request_id)
+    return ctx
+
+
+async def _abort(gctx: grpc.aio.ServicerContext[Any, Any], error: CordError, ctx: CordContext) -> None:
+    gctx.set_trailing_metadata((*error.trailing_metadata(), ("x-request-id", ctx.request_id)))
+    await gctx.abort(grpc_status(error.code), error.message)
+
+
+async def _send_headers(gctx: grpc.aio.ServicerContext[Any, Any], ctx: CordContext) -> None:
+    if ctx.response_headers:
+        await gctx.send_initial_metadata(tuple(ctx.response_headers.items()))
+
+
+def _unary(invoker: Invoker, cord: Cord) -> Any:
+    async def handle(request: Any, gctx: grpc.aio.ServicerContext[Any, Any]) -> Message:
+        ctx = _context(gctx)
+        try:
+            response = await invoker.unary(cord, request, ctx)
+        except CordError as error:
+            await _abort(gctx, error, ctx)
+            raise  # unreachable: abort raises
+        await _send_headers(gctx, ctx)
+        return response
+
+    return handle
+
+
+def _streaming(invoker: Invoker, cord: Cord) -> Any:
+    async def handle(request: Any, gctx: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
+        ctx = _context(gctx)
+        first = True
+        try:
+            async for message in invoker.stream(cord, request, ctx):
+                if first:
+                    await _send_headers(gctx, ctx)
+                    first = False
+                yield message
+        except CordError as error:
+            await _abort(gctx, error, ctx)
+
+    return handle
+
+
+_FACTORIES = {
+    CordKind.UNARY: grpc.unary_unary_rpc_method_handler,
+    CordKind.SERVER_STREAMING: grpc.unary_stream_rpc_method_handler,
+    CordKind.CLIENT_STREAMING: grpc.stream_unary_rpc_method_handler,
+    CordKind.BIDI_STREAMING: grpc.stream_stream_rpc_method_handler,
+}
+
+
+def build_generic_handler(
+    service_name: str, cords: Mapping[str, Cord], invoker: Invoker
+) -> grpc.GenericRpcHandler:
+    handlers = {}
+    for name, cord in cords.items():
+        behaviour = _streaming(invoker, cord) if cord.kind.streams_responses else _unary(invoker, cord)
+        handlers[name] = _FACTORIES[cord.kind](
+            behaviour,
+            request_deserializer=cord.input_class.FromString,
+            response_serializer=cord.output_class.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(service_name, handlers)
