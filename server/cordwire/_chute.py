@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import pathlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
@@ -13,13 +14,26 @@ from ._cords import ChuteDefinitionError, Cord, Handler, bind_cord
 from ._protos import resolve_service
 
 if TYPE_CHECKING:
-    from ._pycords import PyCord
+    from ._asgi_chute import ChuteApp
+    from ._pycords import LoopPool, PyCord
     from .server.triton import TritonClient
 
 __all__ = ["Chute", "ChuteDefinitionError", "Hook"]
 
 Hook = Callable[[Any], Awaitable[None] | None]
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("cordwire")
+_LAST = 1_000_000  # cordwire's own shutdown hooks (passthrough pools) run after the user's
+_WARNED: set[tuple[str, str]] = set()
+
+
+def warn_ignored(where: str, options: Mapping[str, Any]) -> None:
+    """Chutes platform options (node selectors, images, scaling...) mean nothing on one machine:
+    accepted, and each named once in the log so that a typo does not pass unseen."""
+    for name in options:
+        if (where, name) not in _WARNED:
+            _WARNED.add((where, name))
+            log.warning("%s option %r has no meaning on cordwire (one machine); ignored", where, name)
 
 
 class Chute:
@@ -39,22 +53,47 @@ class Chute:
         name: str,
         service: ServiceDescriptor | str | None = None,
         model_repository: str | pathlib.Path | None = None,
-        image: str | None = None,
+        image: Any = None,
+        *,
+        concurrency: int | None = None,
+        passthrough_headers: Mapping[str, str] | None = None,
+        async_in_threads: bool | int = False,
+        loop_lag_threshold: float | None = 0.1,
+        **platform_options: Any,
     ) -> None:
         if not username or not name:
             raise ChuteDefinitionError("a chute needs a username and a name")
+        if concurrency is not None and concurrency < 1:
+            raise ChuteDefinitionError(f"concurrency must be at least 1, not {concurrency}")
         self.username = username
         self.name = name
         self.image = image
         """The chutes platform's build image; recorded for compatibility, unused by cordwire."""
+        self.concurrency = concurrency
+        """Calls in flight beyond which more get 429 + Retry-After (Chutes' ``concurrency``); None: no bound."""
+        self.passthrough_headers: dict[str, str] = dict(passthrough_headers or {})
+        """Headers added to every passthrough request (Chutes' ``passthrough_headers``)."""
+        self.async_in_threads = (
+            int(async_in_threads)
+            if not isinstance(async_in_threads, bool)
+            else (4 if async_in_threads else 0)
+        )
+        """Worker threads (each with its own event loop) that run async Python-first cords; 0: none."""
+        self.loop_lag_threshold = loop_lag_threshold
+        """Seconds a cord may hold the serving loop before the watchdog logs it with its stack; None: off."""
+        warn_ignored("Chute", platform_options)
+        self.platform_options = dict(platform_options)
+        """Options that only mean something on the Chutes platform (node_selector, ...), kept as given."""
         self._service = resolve_service(service) if service is not None else None
         self._python_first = service is None
         self._pycords: list[PyCord] = []
         self.model_repository = pathlib.Path(model_repository).resolve() if model_repository else None
         self._handlers: dict[str, Handler] = {}
-        self._startup: list[Hook] = []
-        self._shutdown: list[Hook] = []
+        self._startup: list[tuple[int, Hook]] = []
+        self._shutdown: list[tuple[int, Hook]] = []
         self._triton: TritonClient | None = None
+        self._workers: LoopPool | None = None
+        self._asgi: ChuteApp | None = None
 
     @property
     def chute_id(self) -> str:
@@ -77,11 +116,28 @@ class Chute:
         if self._service is None:
             from ._pycords import build
 
-            built = build(self.username, self.name, self._pycords)
+            built = build(self.username, self.name, self._pycords, workers=self.workers)
             self._handlers.update(built.handlers)
-            self._shutdown.extend(built.shutdown_hooks)
+            self._shutdown.extend((_LAST, hook) for hook in built.shutdown_hooks)
             self._service = built.service
         return self._service
+
+    @property
+    def workers(self) -> LoopPool | None:
+        """The threads that run async cords when ``async_in_threads`` is set (started on first use)."""
+        if self._workers is None and self.async_in_threads:
+            from ._pycords import LoopPool
+
+            self._workers = LoopPool(self.async_in_threads, name=f"{self.chute_id}-async")
+        return self._workers
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """A chute is an ASGI application: ``uvicorn.run(chute)``, ``httpx.ASGITransport(app=chute)``."""
+        if self._asgi is None:
+            from ._asgi_chute import ChuteApp
+
+            self._asgi = ChuteApp(self)
+        await self._asgi(scope, receive, send)
 
     @property
     def python_cords(self) -> dict[str, PyCord]:
@@ -97,29 +153,43 @@ class Chute:
         input_schema: type[pydantic.BaseModel] | None = None,
         minimal_input_schema: type[pydantic.BaseModel] | None = None,
         output_content_type: str | None = None,
+        output_schema: type[pydantic.BaseModel] | None = None,
         stream: bool = False,
         passthrough: bool = False,
         passthrough_path: str | None = None,
         passthrough_port: int | None = None,
+        passthrough_headers: Mapping[str, str] | None = None,
+        path: str | None = None,
+        public_api_method: str | None = None,
+        timeout: float | None = None,
+        max_body_bytes: int | None = None,
+        **platform_options: Any,
     ) -> Callable[[F], F]:
         """Register a cord.
 
         With a service: ``@chute.cord("RpcName")`` binds the handler ``(self, request, context)``
         of that RPC. Without one, the seeds' form: ``@chute.cord(public_api_path="/predict")``
-        on a function with ordinary parameters, from which the RPC is synthesized.
+        on a function with ordinary parameters, from which the RPC is synthesized. Chutes'
+        spellings are aliases: ``path`` for ``public_api_path`` (when that is not given) and
+        ``public_api_method`` for ``method``; ``timeout`` is in seconds.
         """
+        warn_ignored("cord", platform_options)
         if rpc_name is None:
             return self._python_cord(
                 {
-                    "public_api_path": public_api_path,
-                    "method": method,
+                    "public_api_path": public_api_path or path,
+                    "method": public_api_method or method,
                     "input_schema": input_schema,
                     "minimal_input_schema": minimal_input_schema,
                     "output_content_type": output_content_type,
+                    "output_schema": output_schema,
                     "stream": stream,
                     "passthrough": passthrough,
                     "passthrough_path": passthrough_path,
                     "passthrough_port": passthrough_port,
+                    "passthrough_headers": {**self.passthrough_headers, **(passthrough_headers or {})},
+                    "timeout": timeout,
+                    "max_body_bytes": max_body_bytes,
                 }
             )
         if self._python_first:
@@ -164,29 +234,31 @@ class Chute:
 
         return register
 
-    def on_startup(self) -> Callable[[F], F]:
-        """Register a hook run (in order) before the chute reports ready."""
-        return self._hook(self._startup)
+    def on_startup(self, priority: int = 50) -> Callable[[F], F]:
+        """Register a hook run before the chute reports ready: lower ``priority`` first, then in order."""
+        return self._hook(self._startup, priority)
 
-    def on_shutdown(self) -> Callable[[F], F]:
-        """Register a hook run (in reverse order) when the chute stops, on signals too."""
-        return self._hook(self._shutdown)
+    def on_shutdown(self, priority: int = 50) -> Callable[[F], F]:
+        """Register a hook run when the chute stops, on signals too: lower ``priority`` first, then
+        the last registered first."""
+        return self._hook(self._shutdown, priority)
 
     @staticmethod
-    def _hook(hooks: list[Hook]) -> Callable[[F], F]:
+    def _hook(hooks: list[tuple[int, Hook]], priority: int) -> Callable[[F], F]:
         def register(fn: F) -> F:
-            hooks.append(fn)
+            hooks.append((priority, fn))
             return fn
 
         return register
 
     @property
     def startup_hooks(self) -> tuple[Hook, ...]:
-        return tuple(self._startup)
+        return tuple(hook for _, hook in sorted(self._startup, key=lambda entry: entry[0]))
 
     @property
     def shutdown_hooks(self) -> tuple[Hook, ...]:
-        return tuple(reversed(self._shutdown))
+        ordered = sorted(reversed(self._shutdown), key=lambda entry: entry[0])  # stable: ties newest first
+        return tuple(hook for _, hook in ordered)
 
     def cords(self) -> dict[str, Cord]:
         """Every RPC bound to its handler; a missing handler is a start-up error."""

@@ -144,7 +144,7 @@ def test_presence_lets_defaults_apply() -> None:
 
 @pytest.mark.parametrize(("declare", "message"), [
     (lambda c: c.cord(public_api_path="/s", stream=True)(lambda self: {}), "stream=True needs a generator"),
-    (lambda c: c.cord(public_api_path="/p", passthrough=True)(lambda self, data: data), "passthrough_port"),
+    (lambda c: c.cord(public_api_path="/o", output_schema=dict)(lambda self: {}), "output_schema must be"),
     (lambda c: c.cord("Rpc"), "cannot name an RPC"),
 ])  # fmt: skip
 def test_definition_errors(declare: Any, message: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from cordwire._codes import Code
 from cordwire._errors import CordError
-from cordwire.server import ChuteServer, CordContext
+from cordwire.server import ChuteServer, CordContext, HttpCall
 
 from ._asgi import (
     DEFAULT_BODY_TIMEOUT,
@@ -27,7 +27,7 @@ from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
 from ._observe import ROUTE_KEY
 from ._pages import Pages
-from ._requests import header, read_request
+from ._requests import BODY_KEY, header, read_request
 from ._responses import RawBody, shape_response
 from ._routes import Route
 from ._streaming import choose_format, send_stream
@@ -110,6 +110,7 @@ class Gateway:
         request = await read_request(
             scope, receive, route, bindings, body_limit=self.body_limit, body_timeout=self.body_timeout
         )
+        ctx.http = _http_call(scope)
         target = route.select(request)
         scope[ROUTE_KEY] = (endpoint.chute_id, target)
         if target.server_streaming:
@@ -127,10 +128,11 @@ class Gateway:
             watcher.cancel()
         shaped = shape_response(target, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
+        status = ctx.response_status or 200
         if isinstance(shaped, RawBody):
-            await send_response(send, 200, shaped.data, shaped.content_type.encode("latin-1"), headers)
+            await send_response(send, status, shaped.data, shaped.content_type.encode("latin-1"), headers)
         else:
-            await send_json(send, 200, shaped, headers)
+            await send_json(send, status, shaped, headers)
 
     async def _stream(
         self,
@@ -173,6 +175,23 @@ class Gateway:
 
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+def _http_call(scope: Scope) -> HttpCall:
+    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
+    server = scope.get("server")
+    host = next((v for k, v in headers if k == "host"), "")
+    if not host and server:
+        host = f"{server[0]}:{server[1]}"
+    return HttpCall(
+        method=scope["method"],
+        scheme=scope.get("scheme", "http"),
+        host=host,
+        path=scope["path"],
+        query_string=scope.get("query_string", b""),
+        headers=headers,
+        body=scope.get(BODY_KEY, b""),
+    )
 
 
 def _peer(scope: Scope) -> str:

@@ -18,7 +18,10 @@ from ._binding import bind_request
 from ._multipart import form_as_json
 from ._routes import Route
 
-__all__ = ["header", "read_request"]
+__all__ = ["BODY_KEY", "header", "read_request"]
+
+BODY_KEY = "cordwire.body"
+"""Scope key under which :func:`read_request` leaves the raw body (for ``Request.body()``)."""
 
 _JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
 
@@ -39,6 +42,7 @@ async def read_request(
     if route.body:
         limit = _declared_body_limit(route.method) or body_limit
         body = await read_body(scope, receive, limit, body_timeout)
+        scope[BODY_KEY] = body
         media = content_type.split(";", 1)[0].strip().lower()
         if media == "multipart/form-data" and body and not route.binding.raw_body:
             body, media = form_as_json(body, content_type, route.binding), "application/json"

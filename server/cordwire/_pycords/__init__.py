@@ -6,6 +6,7 @@ from ._render import export_proto, render_file
 from ._request import Client, Depends, File, Header, Request, UploadFile
 from ._signature import OutputKind, PyCord, analyse
 from ._synth import build_file
+from ._workers import LoopPool
 
 __all__ = [
     "Client",
@@ -13,6 +14,7 @@ __all__ = [
     "File",
     "HTTPException",
     "Header",
+    "LoopPool",
     "OutputKind",
     "PyCord",
     "Request",

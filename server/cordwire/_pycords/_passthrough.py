@@ -44,9 +44,12 @@ _NOT_RETURNED = frozenset(
 class Passthrough:
     """The handler of one passthrough cord, with its (lazily opened) connection pool."""
 
-    def __init__(self, cord: PyCord) -> None:
-        self.url = f"http://127.0.0.1:{cord.passthrough_port}{cord.passthrough_path}"
+    def __init__(self, cord: PyCord, stream_twin: PyCord | None = None) -> None:
+        self.url = _url(cord)
+        self.stream_url = _url(stream_twin) if stream_twin is not None else self.url
+        """Where a body with ``"stream": true`` goes when a stream cord shares the path (Chutes' vLLM)."""
         self.method = cord.http_method
+        self.extra_headers = {k.lower(): v for k, v in cord.passthrough_headers.items()}
         self._client: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
@@ -65,11 +68,15 @@ class Passthrough:
             for k, v in context.metadata.items()
             if k not in _NOT_SENT and not k.startswith(("grpc-", ":"))
         }
+        headers.update(self.extra_headers)
         if request.content_type:
             headers["content-type"] = request.content_type
+        url = self.stream_url if self.stream_url != self.url and _wants_stream(request.data) else self.url
+        if context.http is not None and context.http.query_string:
+            url = f"{url}?{context.http.query_string.decode('latin-1')}"
         outgoing = self._client.build_request(
             self.method,
-            self.url,
+            url,
             content=request.data or None,
             headers=headers,
             timeout=context.time_remaining(),
@@ -83,6 +90,8 @@ class Passthrough:
         try:
             if response.status_code >= 400:
                 raise HTTPException(response.status_code, _error_message(await response.aread()))
+            if response.status_code != 200:
+                context.response_status = response.status_code
             for name, value in response.headers.items():
                 if name.lower() not in _NOT_RETURNED:
                     context.set_header(name, value)
@@ -100,6 +109,18 @@ class Passthrough:
             raise CordError(Code.UNAVAILABLE, f"passthrough to {self.url} broke off: {exc!r}") from None
         finally:
             await response.aclose()
+
+
+def _url(cord: PyCord) -> str:
+    return f"http://127.0.0.1:{cord.passthrough_port}{cord.passthrough_path}"
+
+
+def _wants_stream(body: bytes) -> bool:
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("stream") is True
 
 
 def _error_message(body: bytes) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
+
+import orjson
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from cordwire.server import CordContext
 
-__all__ = ["Client", "Depends", "File", "Header", "Request", "UploadFile"]
+__all__ = ["URL", "Client", "Depends", "File", "Header", "Headers", "QueryParams", "Request", "UploadFile"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -19,26 +24,128 @@ class Client:
     port: int
 
 
-class Request:
-    """The call as a handler sees it, built from its CordContext (FastAPI's ``Request`` shape).
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only headers; ``getlist`` gives every value of a repeated one."""
 
-    ``headers`` are the call's metadata: over gRPC every metadata entry; over HTTP the headers the
-    gateway forwards (``Authorization``, ``X-API-Key``, ``X-Request-Id``, ``traceparent`` and every
-    ``Grpc-Metadata-*`` header without its prefix). Keys are lower-case.
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+        self._items = [(k.lower(), v) for k, v in items]
+
+    def __getitem__(self, key: str) -> str:
+        key = key.lower()
+        for k, v in self._items:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for k, _ in self._items))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(k for k, _ in self._items))
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._items if k == key.lower()]
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+class QueryParams(Mapping[str, str]):
+    """The query string's parameters (the last value wins for ``[]``; ``getlist`` for all)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, query_string: str) -> None:
+        self._items = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
+
+    def __getitem__(self, key: str) -> str:
+        values = self.getlist(key)
+        if not values:
+            raise KeyError(key)
+        return values[-1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for k, _ in self._items))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(k for k, _ in self._items))
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._items if k == key]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class URL:
+    """The request URL, as starlette's ``request.url`` (``str(url)`` for the whole)."""
+
+    scheme: str
+    netloc: str
+    path: str
+    query: str
+
+    @property
+    def hostname(self) -> str:
+        return self.netloc.rsplit(":", 1)[0] if not self.netloc.endswith("]") else self.netloc
+
+    @property
+    def port(self) -> int | None:
+        host, _, port = self.netloc.rpartition(":")
+        return int(port) if host and port.isdigit() else None
+
+    def __str__(self) -> str:
+        return urllib.parse.urlunsplit((self.scheme, self.netloc, self.path, self.query, ""))
+
+
+class Request:
+    """The call as a handler sees it (FastAPI's ``Request`` shape), over HTTP or gRPC.
+
+    Over HTTP: the method, URL, every header, the query string and the body as received. Over
+    gRPC: ``method`` is ``POST``, ``url`` the RPC's path, ``headers`` the call's metadata and
+    ``body()`` the request message as JSON. Keys of ``headers`` are case-insensitive.
     """
 
-    __slots__ = ("client", "context", "headers")
+    __slots__ = ("_message", "client", "context", "headers", "method", "query_params", "url")
 
-    def __init__(self, context: CordContext) -> None:
+    def __init__(self, context: CordContext, message: Message | None = None) -> None:
         self.context = context
         """The underlying CordContext (``set_header``, ``time_remaining``, ``request_id``)."""
-        self.headers: Mapping[str, str] = context.metadata
+        self._message = message
+        http = context.http
         self.client: Client | None = _client(context.peer)
+        if http is not None:
+            self.method = http.method
+            self.headers: Headers = Headers(http.headers)
+            query = http.query_string.decode("latin-1")
+            self.url = URL(scheme=http.scheme, netloc=http.host, path=http.path, query=query)
+        else:
+            self.method = "POST"
+            self.headers = Headers(context.metadata.items())
+            path = f"/{message.DESCRIPTOR.full_name}" if message is not None else "/"
+            self.url = URL(scheme="grpc", netloc=context.metadata.get(":authority", ""), path=path, query="")
+        self.query_params = QueryParams(self.url.query)
 
     @property
     def transport(self) -> str:
         """``"http"`` or ``"grpc"``."""
         return self.context.transport
+
+    @property
+    def path(self) -> str:
+        return self.url.path
+
+    async def body(self) -> bytes:
+        """The raw body (HTTP) or the request message in proto3 JSON (gRPC)."""
+        if self.context.http is not None:
+            return self.context.http.body
+        if self._message is None:
+            return b""
+        return json_format.MessageToJson(self._message, preserving_proto_field_name=True).encode()
+
+    async def json(self) -> Any:
+        body = await self.body()
+        return orjson.loads(body) if body else None
 
 
 def _client(peer: str) -> Client | None:

@@ -21,7 +21,7 @@ from ._convert import jsonable, to_message
 from ._http import HTTPException, is_response
 from ._signature import OutputKind, PyCord, is_json_media
 
-__all__ = ["result_converter"]
+__all__ = ["result_converter", "streaming_headers"]
 
 Converter = Callable[[Any, CordContext], Message]
 _NOT_FORWARDED = frozenset({"content-type", "content-length"})
@@ -56,14 +56,33 @@ def result_converter(cord: PyCord, output_class: type[Message]) -> Converter:
 
 
 def _unpack(response: Any, context: CordContext) -> tuple[bytes, str]:
-    status = int(getattr(response, "status_code", 200))
+    if not isinstance(getattr(response, "body", None), bytes):
+        raise TypeError(
+            f"{type(response).__name__} has no body to send as one message; a cord that returns "
+            "a StreamingResponse must be annotated `-> StreamingResponse`"
+        )
+    media = streaming_headers(response, context)
+    return response.body, media
+
+
+def streaming_headers(response: Any, context: CordContext) -> str:
+    """Apply a Response's status and headers to the call; its media type.
+
+    A 4xx/5xx status is an error (the body its message); another status is the HTTP status sent.
+    Starlette's ``Content-Type`` header (``text/plain; charset=utf-8``) wins over ``media_type``.
+    """
+    status = int(getattr(response, "status_code", 200) or 200)
+    headers = getattr(response, "headers", None) or {}
     if status >= 400:
-        raise HTTPException(status, response.body.decode("utf-8", "replace"))
-    for name, value in response.headers.items():
+        body = getattr(response, "body", b"")
+        raise HTTPException(status, body.decode("utf-8", "replace") if isinstance(body, bytes) else None)
+    if status != 200:
+        context.response_status = status
+    for name, value in headers.items():
         if name.lower() not in _NOT_FORWARDED:
             context.set_header(name, value)
-    media = getattr(response, "media_type", None) or response.headers.get("content-type") or ""
-    return response.body, str(media)
+    media = headers.get("content-type") or getattr(response, "media_type", None) or ""
+    return str(media)
 
 
 def _body(result: Any, media: str) -> httpbody_pb2.HttpBody:

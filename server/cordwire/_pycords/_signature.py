@@ -7,6 +7,7 @@ import dataclasses
 import enum
 import inspect
 import re
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,7 +16,8 @@ import pydantic
 
 from cordwire._cords import ChuteDefinitionError
 
-from ._request import Depends, Header, Request
+from ._foreign import dependency_of, header_spec, is_foreign_type
+from ._request import Depends, Request, UploadFile
 
 __all__ = ["OutputKind", "PyCord", "analyse"]
 
@@ -56,11 +58,24 @@ class PyCord:
     output_content_type: str | None
     """Content type of binary results and streams."""
     stream: bool
-    """A server-streaming RPC (the function is a generator)."""
+    """A server-streaming RPC (a generator, a StreamingResponse, or a passthrough)."""
+    stream_declared: bool
+    """The decorator's own ``stream=`` (passthrough cords stream whatever it says)."""
     passthrough: bool
     """Proxy the HTTP request to ``passthrough_port``/``passthrough_path``; the function is not run."""
     passthrough_path: str
     passthrough_port: int
+    """Chutes' default is 8000."""
+    passthrough_headers: Mapping[str, str]
+    """Extra headers sent with every passthrough request."""
+    output_schema: type[pydantic.BaseModel] | None
+    """Chutes' ``output_schema``: results are validated with it; it is the OpenAPI response schema."""
+    timeout: float | None
+    """Seconds a call may run (``CordOptions.timeout_ms``); None: no limit of its own."""
+    max_body_bytes: int
+    """Largest HTTP request body (``CordOptions.max_body_bytes``); 0: the gateway's default."""
+    returns_stream: bool
+    """The function returns a ``StreamingResponse`` (not a generator): its body is streamed."""
     input_model: type[pydantic.BaseModel] | None
     """The model the input is validated with (None for passthrough cords)."""
     model_param: str | None
@@ -70,7 +85,9 @@ class PyCord:
     request_param: str | None
     """The parameter typed ``Request``, if any."""
     dependencies: Mapping[str, Depends]
-    """Parameters whose default is ``Depends(fn)``."""
+    """Parameters whose default is ``Depends(fn)`` (ours or FastAPI's)."""
+    header_params: Mapping[str, tuple[str, Any, bool]]
+    """Parameters whose default is ``Header(...)``: ``(header name, default, required)``."""
     output: OutputKind
     output_model: type[pydantic.BaseModel] | None
     """For ``OutputKind.MODEL``."""
@@ -91,31 +108,51 @@ def is_json_media(media: str | None) -> bool:
 def analyse(function: Callable[..., Any], **options: Any) -> PyCord:
     """Check ``function`` against the decorator's options; ChuteDefinitionError when they disagree."""
     where = f"cord {getattr(function, '__qualname__', function)!r}"
+    hints = _hints(function)
+    returns_stream = _is_streaming_response(hints.get("return"))
     is_gen = inspect.isasyncgenfunction(function) or inspect.isgeneratorfunction(function)
-    if options["stream"] != is_gen:
+    # A passthrough cord's function is never run, so its shape says nothing (Chutes' vLLM template
+    # declares `stream=True` passthroughs without `yield`); a StreamingResponse streams its body.
+    if options["stream"] != is_gen and not options["passthrough"] and not (returns_stream and not is_gen):
         need = "a generator (`yield`)" if options["stream"] else "a plain function (no `yield`)"
         raise ChuteDefinitionError(f"{where}: stream={options['stream']} needs {need}")
-    if options["passthrough"] and not options["passthrough_port"]:
-        raise ChuteDefinitionError(f"{where}: passthrough=True needs passthrough_port")
-    hints = _hints(function)
     params = list(inspect.signature(function).parameters.values())
     if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
         raise ChuteDefinitionError(f"{where}: a cord's first parameter is `self` (the chute)")
     inputs: list[inspect.Parameter] = []
     request_param = None
     dependencies: dict[str, Depends] = {}
+    header_params: dict[str, tuple[str, Any, bool]] = {}
     for p in params[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise ChuteDefinitionError(f"{where}: *args/**kwargs cannot be mapped onto a message")
+        dependency = dependency_of(p.default)
+        header = header_spec(p.name, p.default)
         if _is_request(hints.get(p.name)):
             request_param = p.name
-        elif isinstance(p.default, Depends):
-            _check_dependency(p.default.dependency, where)
-            dependencies[p.name] = p.default
+        elif dependency is not None:
+            _check_dependency(dependency, where)
+            dependencies[p.name] = Depends(dependency)
+        elif header is not None:
+            header_params[p.name] = header
         else:
             inputs.append(p)
     model_param, direct, model = _input(function, options, inputs, hints, where)
+    output_schema = options.get("output_schema")
     output, output_model = _output(options, hints.get("return", inspect.Parameter.empty))
+    if (
+        output_schema is not None
+        and not options["passthrough"]
+        and is_json_media(options["output_content_type"])
+    ):
+        if not _is_model(output_schema):
+            raise ChuteDefinitionError(f"{where}: output_schema must be a pydantic model")
+        output, output_model = OutputKind.MODEL, output_schema
+    if returns_stream:
+        output, output_model = OutputKind.HTTP_BODY, None
+    timeout = options.get("timeout")
+    if timeout is not None and timeout <= 0:
+        raise ChuteDefinitionError(f"{where}: timeout must be a positive number of seconds")
     return PyCord(
         function=function,
         rpc_name=camel(function.__name__),
@@ -124,15 +161,22 @@ def analyse(function: Callable[..., Any], **options: Any) -> PyCord:
         input_schema=options["input_schema"],
         minimal_input_schema=options["minimal_input_schema"],
         output_content_type=options["output_content_type"],
-        stream=options["stream"] or options["passthrough"],
+        stream=options["stream"] or options["passthrough"] or returns_stream,
+        stream_declared=bool(options["stream"]),
         passthrough=options["passthrough"],
         passthrough_path=options["passthrough_path"] or options["public_api_path"] or "/",
-        passthrough_port=options["passthrough_port"] or 0,
+        passthrough_port=options["passthrough_port"] or 8000,
+        passthrough_headers=dict(options.get("passthrough_headers") or {}),
+        output_schema=output_schema,
+        timeout=timeout,
+        max_body_bytes=int(options.get("max_body_bytes") or 0),
+        returns_stream=returns_stream,
         input_model=None if options["passthrough"] else model,
         model_param=model_param,
         params=direct,
         request_param=request_param,
         dependencies=dependencies,
+        header_params=header_params,
         output=output,
         output_model=output_model,
     )
@@ -152,6 +196,25 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
 def _is_request(annotation: Any) -> bool:
     # Ours, or FastAPI's/starlette's `Request` by name, so seed code keeps its annotation.
     return annotation is Request or (isinstance(annotation, type) and annotation.__name__ == "Request")
+
+
+def _is_streaming_response(annotation: Any) -> bool:
+    return is_foreign_type(annotation, "StreamingResponse")
+
+
+def _native(annotation: Any) -> Any:
+    """FastAPI's ``UploadFile`` (in ``X``, ``X | None``, ``list[X]``) as cordwire's."""
+    if is_foreign_type(annotation, "UploadFile"):
+        return UploadFile
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if args and any(is_foreign_type(a, "UploadFile") for a in args):
+        native = tuple(UploadFile if is_foreign_type(a, "UploadFile") else a for a in args)
+        if origin in (typing.Union, types.UnionType):
+            return typing.Union[native]  # noqa: UP007 (built from a tuple)
+        if origin is list:
+            return list[native[0]]  # type: ignore[valid-type]
+    return annotation
 
 
 def _is_model(annotation: Any) -> bool:
@@ -176,7 +239,7 @@ def _input(
         return inputs[0].name, (), hints[inputs[0].name]
     fields: dict[str, Any] = {}
     for p in inputs:
-        annotation = hints.get(p.name, Any)
+        annotation = _native(hints.get(p.name, Any))
         fields[p.name] = (annotation, ... if p.default is p.empty else p.default)
     model = pydantic.create_model(
         f"{camel(function.__name__)}Request",
@@ -213,7 +276,11 @@ def _is_response_type(annotation: Any) -> bool:
 def _check_dependency(dependency: Callable[..., Any], where: str) -> None:
     hints = _hints(dependency)
     for p in inspect.signature(dependency).parameters.values():
-        ok = isinstance(p.default, Header | Depends) or _is_request(hints.get(p.name))
+        ok = (
+            header_spec(p.name, p.default) is not None
+            or dependency_of(p.default) is not None
+            or _is_request(hints.get(p.name))
+        )
         if not ok and p.default is p.empty:
             raise ChuteDefinitionError(
                 f"{where}: dependency {dependency.__name__}'s parameter {p.name!r} needs a "

@@ -8,7 +8,7 @@ it had been written by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from google.api import annotations_pb2, http_pb2
@@ -37,8 +37,16 @@ def _ident(text: str) -> str:
     return f"_{ident}" if ident[0].isdigit() else ident
 
 
-def build_file(username: str, name: str, cords: Sequence[PyCord]) -> descriptor_pb2.FileDescriptorProto:
-    """The ``FileDescriptorProto`` of the chute's service (deterministic: same cords, same bytes)."""
+def build_file(
+    username: str, name: str, cords: Sequence[PyCord], twins: Mapping[str, str] | None = None
+) -> descriptor_pb2.FileDescriptorProto:
+    """The ``FileDescriptorProto`` of the chute's service (deterministic: same cords, same bytes).
+
+    ``twins`` maps a streaming cord's RPC to the unary cord whose path it shares: it takes the
+    unary cord's input message and no HTTP rule of its own, and ``stream`` selects it.
+    """
+    twins = twins or {}
+    inputs: dict[str, str] = {}
     package = f"chutes.{_ident(username)}.{_ident(name)}"
     file = descriptor_pb2.FileDescriptorProto(
         name=f"{package.replace('.', '/')}.proto", package=package, syntax="proto3"
@@ -55,14 +63,24 @@ def build_file(username: str, name: str, cords: Sequence[PyCord]) -> descriptor_
         method = service.method.add(name=cord.rpc_name)
         if cord.stream:  # set only when true: an explicit false would differ from protoc's output
             method.server_streaming = True
-        method.input_type = _input_type(builder, cord)
+        twin = twins.get(cord.rpc_name)
+        method.input_type = inputs[twin] if twin in inputs else _input_type(builder, cord)
+        inputs[cord.rpc_name] = method.input_type
         method.output_type = _output_type(builder, cord)
-        rule: http_pb2.HttpRule = method.options.Extensions[_HTTP]
-        setattr(rule, cord.http_method.lower(), cord.public_api_path)
-        if cord.http_method in _WITH_BODY:
-            rule.body = "*"
+        options = method.options.Extensions[_CORD]
+        if twin is not None:
+            options.stream_selector = "stream"
+        else:
+            rule: http_pb2.HttpRule = method.options.Extensions[_HTTP]
+            setattr(rule, cord.http_method.lower(), cord.public_api_path)
+            if cord.http_method in _WITH_BODY:
+                rule.body = "*"
         if cord.output_content_type:
-            method.options.Extensions[_CORD].output_content_type = cord.output_content_type
+            options.output_content_type = cord.output_content_type
+        if cord.timeout is not None:
+            options.timeout_ms = max(1, round(cord.timeout * 1000))
+        if cord.max_body_bytes:
+            options.max_body_bytes = cord.max_body_bytes
     file.dependency.extend(
         sorted(builder.imports | {"google/api/annotations.proto", "cordwire/v1/options.proto"})
     )
@@ -84,9 +102,11 @@ def _output_type(builder: MessageBuilder, cord: PyCord) -> str:
     return builder.well_known(cord.output.value)
 
 
-def synthesize(username: str, name: str, cords: Sequence[PyCord]) -> ServiceDescriptor:
+def synthesize(
+    username: str, name: str, cords: Sequence[PyCord], twins: Mapping[str, str] | None = None
+) -> ServiceDescriptor:
     """Build the chute's file and add it to the default pool; its service descriptor."""
-    file = build_file(username, name, cords)
+    file = build_file(username, name, cords, twins)
     pool = _default_pool()
     try:
         pool.Add(file)

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 
-__all__ = ["CordContext"]
+__all__ = ["CordContext", "HttpCall"]
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field-name
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other controls; Latin-1
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "content-type"})
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class HttpCall:
+    """What only an HTTP call has, for handlers that ask for the request (FastAPI's ``Request``)."""
+
+    method: str
+    """Upper-case verb."""
+    scheme: str
+    """``http`` or ``https``."""
+    host: str
+    """The Host header (or the server's address)."""
+    path: str
+    """The request path as received (before the chute prefix is stripped)."""
+    query_string: bytes
+    """Raw, still percent-encoded."""
+    headers: tuple[tuple[str, str], ...]
+    """Every header, names lower-case, in order."""
+    body: bytes = b""
+    """The request body as read (bounded by the gateway's body limit)."""
+
+
 class CordContext:
     """Transport-neutral view of one call, the same whether it came over gRPC or HTTP."""
 
-    __slots__ = ("_cancelled", "deadline", "metadata", "peer", "request_id", "response_headers", "transport")
+    __slots__ = (
+        "_cancelled",
+        "deadline",
+        "http",
+        "metadata",
+        "peer",
+        "request_id",
+        "response_headers",
+        "response_status",
+        "transport",
+    )
 
     def __init__(
         self,
@@ -39,6 +70,10 @@ class CordContext:
         """Echoed in logs and error messages; from ``X-Request-Id`` when the caller sent one."""
         self.response_headers: dict[str, str] = {}
         """Headers the handler sets for the response (gRPC initial metadata, HTTP headers)."""
+        self.response_status: int | None = None
+        """An HTTP success status other than 200 the handler chose (a returned Response's); HTTP only."""
+        self.http: HttpCall | None = None
+        """The HTTP request behind the call, set by the in-process gateway; None over gRPC."""
         self._cancelled = False
 
     @staticmethod

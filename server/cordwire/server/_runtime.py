@@ -18,6 +18,7 @@ from cordwire._cords import Cord
 
 from ._grpc_handlers import build_generic_handler
 from ._invoke import CallGuard, Invoker
+from ._loopwatch import LoopWatchdog
 
 if TYPE_CHECKING:
     from .observability import Observability
@@ -49,6 +50,11 @@ class ChuteServer:
     ) -> None:
         self.chute = chute
         self.cords: dict[str, Cord] = chute.cords()  # validates the whole chute before anything starts
+        concurrency = getattr(chute, "concurrency", None)
+        if concurrency:  # Chutes' `concurrency`: beyond it, 429 with Retry-After at once
+            from .admission import ConcurrencyLimiter, concurrency_guard
+
+            guards = (*guards, concurrency_guard(ConcurrencyLimiter(concurrency, chute_id=chute.chute_id)))
         self.observability = observability
         """Metrics, access log and tracing (cordwire.server.observability); None: none of them."""
         observer = None if observability is None else observability.call_observer(chute.chute_id, self.cords)
@@ -65,6 +71,7 @@ class ChuteServer:
         self._ready = False
         self._listeners: list[Callable[[bool], None]] = []
         self._started_at = 0.0
+        self._watchdog: LoopWatchdog | None = None
 
     @property
     def grpc_target(self) -> str:
@@ -99,11 +106,26 @@ class ChuteServer:
         await self._health.set(LIVENESS_SERVICE, _SERVING)
         await server.start()
         self._server = server
+        self._start_watchdog()
         await _run_hooks(self.chute.startup_hooks, self.chute)
         self._hooks_done = True
         if self.triton is not None:
             self.triton.add_listener(lambda _ready: asyncio.ensure_future(self._refresh()))
         await self._refresh()
+
+    def _start_watchdog(self) -> None:
+        threshold = getattr(self.chute, "loop_lag_threshold", None)
+        if not threshold:
+            return
+        codes = {}
+        for name, cord in self.cords.items():
+            python = self.chute.python_cords.get(name)
+            function = python.function if python is not None else cord.handler
+            code = getattr(function, "__code__", None)
+            if code is not None:
+                codes[code] = name
+        self._watchdog = LoopWatchdog(threshold, codes)
+        self._watchdog.start()
 
     async def wait_ready(self, timeout: float | None = None) -> None:
         if self.triton is not None:
@@ -155,6 +177,8 @@ class ChuteServer:
             if self._hooks_done:
                 await _run_hooks(self.chute.shutdown_hooks, self.chute)
         finally:
+            if self._watchdog is not None:
+                self._watchdog.stop()
             if self.triton is not None:
                 await self.triton.stop()
 

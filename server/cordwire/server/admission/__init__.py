@@ -8,7 +8,7 @@ from ._admission import Admission
 from ._auth import ANONYMOUS, Authenticator, KeyAuthenticator, Metadata, NoAuthAuthenticator, Principal
 from ._cli import add_keys_commands, ensure_dev_key
 from ._concurrency import ConcurrencyLimiter
-from ._guard import admission_guard, key_check
+from ._guard import admission_guard, concurrency_guard, key_check
 from ._keys import KEY_PREFIX, KeyInfo, KeyStore, default_keys_db, resolve_keys_db
 from ._ratelimit import BucketStore, MemoryBucketStore, RateLimit, RateLimiter, RateLimitPolicy
 from ._redis import RedisBucketStore
@@ -33,6 +33,7 @@ __all__ = [
     "RedisBucketStore",
     "add_keys_commands",
     "admission_guard",
+    "concurrency_guard",
     "default_keys_db",
     "ensure_dev_key",
     "key_check",

@@ -11,8 +11,20 @@ from cordwire.server._invoke import CallGuard
 
 from ._admission import Admission
 from ._auth import Metadata
+from ._concurrency import ConcurrencyLimiter
 
-__all__ = ["admission_guard", "key_check"]
+__all__ = ["admission_guard", "concurrency_guard", "key_check"]
+
+
+def concurrency_guard(limiter: ConcurrencyLimiter) -> CallGuard:
+    """A guard that holds one of ``limiter``'s slots for the whole call (a chute's ``concurrency``)."""
+
+    @contextlib.asynccontextmanager
+    async def guard(cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
+        async with limiter.slot():
+            yield
+
+    return guard
 
 
 def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
