@@ -70,7 +70,7 @@ class Chute:
         self.image = image
         """The chutes platform's build image; recorded for compatibility, unused by cordwire."""
         self.concurrency = concurrency
-        """Calls in flight beyond which more get 429 + Retry-After (Chutes' ``concurrency``); None: no bound."""
+        """Calls in flight beyond which more get 429 + Retry-After (Chutes' option); None: no bound."""
         self.passthrough_headers: dict[str, str] = dict(passthrough_headers or {})
         """Headers added to every passthrough request (Chutes' ``passthrough_headers``)."""
         self.async_in_threads = (
