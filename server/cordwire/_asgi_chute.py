@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ChuteApp"]
 
 log = logging.getLogger("cordwire")
+_KEEPERS: set[AsyncGenerator[None, None]] = set()
 READY_TIMEOUT = 300.0
 """Seconds start-up may take (Triton loading models) before the ASGI start fails."""
 
@@ -37,16 +39,46 @@ class ChuteApp:
         self.server: ChuteServer | None = None
         self._gateway: Gateway | None = None
         self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._keeper: AsyncGenerator[None, None] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        gateway = await self.start()
+        gateway = self._gateway
+        if gateway is None or self._loop is not asyncio.get_running_loop():
+            gateway = await self.start()
+            if self._keeper is None:
+                await self._stop_with_loop()
         await gateway(scope, receive, send)
+
+    async def _stop_with_loop(self) -> None:
+        """Without lifespan events nobody says when to stop: stop when the loop shuts down.
+
+        ``asyncio.run`` and pytest-asyncio's runners close every live async generator
+        (``loop.shutdown_asyncgens``) before closing the loop; this one stops the server then,
+        while gRPC can still shut down cleanly.
+        """
+
+        async def keeper() -> AsyncGenerator[None, None]:
+            try:
+                yield
+            finally:
+                _KEEPERS.discard(gen)
+                self._keeper = None
+                await self.stop()
+
+        gen = self._keeper = keeper()
+        _KEEPERS.add(gen)  # held until the loop closes it, even if the chute itself is dropped
+        await anext(gen)
 
     async def start(self) -> Gateway:
         """Start the server (hooks, gRPC, Triton) unless it runs; the gateway app over it."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new loop (a test's): the old one's server died with it
+            self.server, self._gateway, self._keeper, self._lock = None, None, None, None
+            self._loop = loop
         if self._gateway is not None:
             return self._gateway
         if self._lock is None:

@@ -177,13 +177,15 @@ def test_unresolvable_annotations_are_definition_errors() -> None:
         Chute(username="types", name="local").cord(public_api_path="/f")(f)
 
 
-def test_two_different_chutes_with_one_id_are_refused() -> None:
+def test_two_different_chutes_with_one_id_get_their_own_packages(caplog: pytest.LogCaptureFixture) -> None:
+    # A notebook cell run again, or a module imported under two names: each definition is served
+    # from its own package rather than refused for the rest of the process.
     first, second = Chute(username="types", name="twice"), Chute(username="types", name="twice")
     first.cord(public_api_path="/a")(lambda self, x: {})
     second.cord(public_api_path="/a")(lambda self, y: {})
-    assert first.service
-    with pytest.raises(ChuteDefinitionError, match="same username and name"):
-        _ = second.service
+    assert first.service.full_name == "chutes.types.twice.Twice"
+    assert second.service.full_name == "chutes.types.twice_v2.Twice"
+    assert "defined differently" in caplog.text
 
 
 def test_exported_proto_compiles_to_the_same_descriptor(

@@ -55,7 +55,9 @@ async def read_request(
             )
     if route.client_streaming:
         return _message_stream(route, bindings, query, body, content_type)
-    return bind_request(route, bindings, query, body, content_type)
+    return bind_request(
+        route, bindings, query, body, content_type, ignore_unknown_query=_forwards_query(route.method)
+    )
 
 
 def header(scope: Scope, name: bytes) -> str:
@@ -89,6 +91,15 @@ def _message_stream(
             yield message
 
     return each()
+
+
+@functools.cache
+def _forwards_query(method: MethodDescriptor) -> bool:
+    """A passthrough cord hands the whole query string on to its upstream (``Request.url``)."""
+    from cordwire._pycords import python_cord
+
+    cord = python_cord(method)
+    return cord is not None and cord.passthrough
 
 
 @functools.cache

@@ -7,6 +7,7 @@ it had been written by hand.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from ._signature import OutputKind, PyCord, camel
 
 __all__ = ["build_file", "synthesize"]
 
+log = logging.getLogger("cordwire")
 _HTTP: Any = annotations_pb2.http
 _CHUTE: Any = options_pb2.chute
 _CORD: Any = options_pb2.cord
@@ -38,7 +40,12 @@ def _ident(text: str) -> str:
 
 
 def build_file(
-    username: str, name: str, cords: Sequence[PyCord], twins: Mapping[str, str] | None = None
+    username: str,
+    name: str,
+    cords: Sequence[PyCord],
+    twins: Mapping[str, str] | None = None,
+    *,
+    variant: int = 1,
 ) -> descriptor_pb2.FileDescriptorProto:
     """The ``FileDescriptorProto`` of the chute's service (deterministic: same cords, same bytes).
 
@@ -47,7 +54,7 @@ def build_file(
     """
     twins = twins or {}
     inputs: dict[str, str] = {}
-    package = f"chutes.{_ident(username)}.{_ident(name)}"
+    package = f"chutes.{_ident(username)}.{_ident(name)}" + (f"_v{variant}" if variant > 1 else "")
     file = descriptor_pb2.FileDescriptorProto(
         name=f"{package.replace('.', '/')}.proto", package=package, syntax="proto3"
     )
@@ -106,14 +113,24 @@ def synthesize(
     username: str, name: str, cords: Sequence[PyCord], twins: Mapping[str, str] | None = None
 ) -> ServiceDescriptor:
     """Build the chute's file and add it to the default pool; its service descriptor."""
-    file = build_file(username, name, cords, twins)
     pool = _default_pool()
-    try:
-        pool.Add(file)
-    except TypeError as exc:  # the same file name with other contents: two chutes share an id
-        raise ChuteDefinitionError(
-            f"chute {username}-{name}: cannot add {file.name} to the descriptor pool ({exc}); "
-            "is another chute with the same username and name defined differently?"
-        ) from None
+    for variant in range(1, 100):
+        file = build_file(username, name, cords, twins, variant=variant)
+        try:
+            pool.Add(file)
+            break
+        except TypeError:
+            # The same file name with other contents: another Chute object with this id (a module
+            # imported twice, two versions in one test run). Each keeps its own package.
+            continue
+    else:  # pragma: no cover - a hundred differing chutes with one id
+        raise ChuteDefinitionError(f"chute {username}-{name}: too many differing definitions")
+    if variant > 1:
+        log.warning(
+            "chute %s-%s: another chute with this id is already defined differently; its service is %s",
+            username,
+            name,
+            file.package,
+        )
     service: ServiceDescriptor = pool.FindServiceByName(f"{file.package}.{file.service[0].name}")
     return service
