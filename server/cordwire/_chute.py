@@ -139,6 +139,12 @@ class Chute:
             self._asgi = ChuteApp(self)
         await self._asgi(scope, receive, send)
 
+    async def aclose(self) -> None:
+        """Stop what serving the chute as an ASGI app started (lifespan's shutdown does the same;
+        without lifespan, the end of the event loop does)."""
+        if self._asgi is not None:
+            await self._asgi.stop()
+
     @property
     def python_cords(self) -> dict[str, PyCord]:
         """Python-first cords by RPC name (empty for a chute with a proto service)."""

@@ -284,5 +284,6 @@ async def test_passthrough_example(upstream_port: int) -> None:
     relocated._pycords = [dataclasses.replace(cords[0], passthrough_port=upstream_port)]
     async with client(relocated) as http:
         response = await http.post("/v1/chat/completions?trace=1", json={"model": "tiny"})
+    await relocated.aclose()  # before the upstream goes: its pooled connection closes with the chute
     assert response.status_code == 200, response.text
     assert response.json() == {"echo": {"model": "tiny"}, "query": "trace=1"}
