@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from ._fields import TextKind, field_index
+from ._python_schemas import python_request_schema, python_response_schema
 from ._routes import Route
 from ._templates import SegmentKind
 
@@ -221,6 +222,9 @@ def _request_content(route: Route, schemas: _Schemas) -> dict[str, Any]:
     if route.binding.raw_body:
         return {"*/*": {"schema": {"description": "The raw body (google.api.HttpBody), any media type."}}}
     msg = route.binding.message
+    python = python_request_schema(route.method, schemas.components) if route.body == "*" else None
+    if python is not None:  # a Python-first cord: pydantic's schema, constraints and all
+        return {"application/json": {"schema": python}}
     schema = schemas.message(msg) if route.body == "*" else schemas.field(msg.fields_by_name[route.body])
     return {"application/json": {"schema": schema}}
 
@@ -231,6 +235,8 @@ def _response_content(route: Route, schemas: _Schemas) -> dict[str, Any]:
         # An HttpBody names its own content type; this is the cord's default when it names none.
         return {plan.content_type: {"schema": {"description": "Raw bytes (google.api.HttpBody or bytes)."}}}
     schema = schemas.message(output) if not plan.field else schemas.field(output.fields_by_name[plan.field])
+    if not plan.field:
+        schema = python_response_schema(route.method, schemas.components) or schema
     if not route.server_streaming:
         return {"application/json": {"schema": schema}}
     sse = "One `data: <json>` event per message (x-event), an error event on failure, `data: [DONE]` last."

@@ -18,6 +18,7 @@ from google.protobuf.message import Message
 
 from cordwire._protos import cord_options
 
+from ._python_schemas import int64_as_numbers, prints_int64_as_numbers
 from ._templates import RouteError
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class ResponsePlan:
     """Content type for raw bodies that carry none (``CordOptions.output_content_type``)."""
     dynamic: bool = False
     """The output holds Struct/Value/ListValue, whose numbers are doubles: whole ones print as ints."""
+    int64_numbers: bool = False
+    """A Python-first cord's output: its 64-bit ints (pydantic ``int``) print as JSON numbers."""
 
 
 def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePlan:
@@ -63,7 +66,12 @@ def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePl
     if not response_body:
         raw = output.full_name == HTTP_BODY
         return ResponsePlan(
-            field="", raw=raw, singular_message=False, content_type=content_type, dynamic=dynamic
+            field="",
+            raw=raw,
+            singular_message=False,
+            content_type=content_type,
+            dynamic=dynamic,
+            int64_numbers=not raw and prints_int64_as_numbers(method),
         )
     field = output.fields_by_name.get(response_body)
     if field is None:
@@ -98,6 +106,8 @@ def shape_response(route: Route, message: Message) -> Any:
         shaped = _to_dict(message).get(plan.field)
     else:
         shaped = _to_dict(target)
+        if plan.int64_numbers:
+            shaped = int64_as_numbers(route.method.output_type, shaped)
     return _whole_numbers_as_ints(shaped) if plan.dynamic else shaped
 
 
