@@ -12,19 +12,13 @@ import functools
 from typing import Any
 
 import pydantic
-from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
+from google.protobuf.descriptor import Descriptor, MethodDescriptor
+
+from cordwire._pycords import INT64_TYPES, int64_as_numbers
 
 __all__ = ["int64_as_numbers", "prints_int64_as_numbers", "python_request_schema", "python_response_schema"]
 
-_INT64 = frozenset(
-    {
-        FieldDescriptor.TYPE_INT64,
-        FieldDescriptor.TYPE_SINT64,
-        FieldDescriptor.TYPE_SFIXED64,
-        FieldDescriptor.TYPE_UINT64,
-        FieldDescriptor.TYPE_FIXED64,
-    }
-)
+_INT64 = INT64_TYPES
 _PLACEHOLDERS = {"string": "string", "integer": 0, "number": 0.0, "boolean": False, "array": [], "object": {}}
 
 
@@ -90,29 +84,3 @@ def _has_int64(message: Descriptor, seen: frozenset[str]) -> bool:
         f.type in _INT64 or (f.message_type is not None and _has_int64(f.message_type, seen))
         for f in message.fields
     )
-
-
-def int64_as_numbers(message: Descriptor, value: Any) -> Any:
-    """``value`` (``message`` in proto3 JSON) with its 64-bit integers as numbers, not strings."""
-    if not isinstance(value, dict) or message.full_name.startswith("google."):
-        return value
-    for field in message.fields:
-        if field.name not in value:
-            continue
-        entry = field.message_type
-        if entry is not None and entry.GetOptions().map_entry:
-            inner = entry.fields_by_name["value"]
-            value[field.name] = {k: _one(inner, v) for k, v in value[field.name].items()}
-        elif field.is_repeated:
-            value[field.name] = [_one(field, v) for v in value[field.name]]
-        else:
-            value[field.name] = _one(field, value[field.name])
-    return value
-
-
-def _one(field: FieldDescriptor, value: Any) -> Any:
-    if field.type in _INT64 and isinstance(value, str):
-        return int(value)
-    if field.message_type is not None:
-        return int64_as_numbers(field.message_type, value)
-    return value

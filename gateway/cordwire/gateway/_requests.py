@@ -95,11 +95,12 @@ def _message_stream(
 
 @functools.cache
 def _forwards_query(method: MethodDescriptor) -> bool:
-    """A passthrough cord hands the whole query string on to its upstream (``Request.url``)."""
+    """Query parameters that name no field are the handler's to read, not a 400: a passthrough
+    cord hands the query string on; a cord taking ``Request`` reads ``request.query_params``."""
     from cordwire._pycords import python_cord
 
     cord = python_cord(method)
-    return cord is not None and cord.passthrough
+    return cord is not None and (cord.passthrough or cord.request_param is not None)
 
 
 @functools.cache

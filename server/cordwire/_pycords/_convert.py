@@ -9,13 +9,22 @@ from typing import Any
 
 import pydantic
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from ._request import UploadFile
 
-__all__ = ["jsonable", "to_message", "to_python"]
+__all__ = ["INT64_TYPES", "int64_as_numbers", "jsonable", "to_message", "to_python"]
 
+INT64_TYPES = frozenset(
+    {
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_SINT64,
+        FieldDescriptor.TYPE_SFIXED64,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_FIXED64,
+    }
+)
 _JSON_WKTS = frozenset({"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"})
 
 
@@ -81,3 +90,29 @@ def jsonable(value: Any) -> Any:
         if callable(getattr(value, method, None)):
             return jsonable(getattr(value, method)())
     raise TypeError(f"{type(value).__name__} is not JSON-serializable")
+
+
+def int64_as_numbers(message: Descriptor, value: Any) -> Any:
+    """``value`` (``message`` in proto3 JSON) with its 64-bit integers as numbers, not strings."""
+    if not isinstance(value, dict) or message.full_name.startswith("google."):
+        return value
+    for field in message.fields:
+        if field.name not in value:
+            continue
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            inner = entry.fields_by_name["value"]
+            value[field.name] = {k: _one(inner, v) for k, v in value[field.name].items()}
+        elif field.is_repeated:
+            value[field.name] = [_one(field, v) for v in value[field.name]]
+        else:
+            value[field.name] = _one(field, value[field.name])
+    return value
+
+
+def _one(field: FieldDescriptor, value: Any) -> Any:
+    if field.type in INT64_TYPES and isinstance(value, str):
+        return int(value)
+    if field.message_type is not None:
+        return int64_as_numbers(field.message_type, value)
+    return value

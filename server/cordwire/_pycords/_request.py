@@ -141,7 +141,10 @@ class Request:
             return self.context.http.body
         if self._message is None:
             return b""
-        return json_format.MessageToJson(self._message, preserving_proto_field_name=True).encode()
+        from ._convert import int64_as_numbers  # _convert imports this module
+
+        values = json_format.MessageToDict(self._message, preserving_proto_field_name=True)
+        return orjson.dumps(int64_as_numbers(self._message.DESCRIPTOR, values))  # type: ignore[arg-type]
 
     async def json(self) -> Any:
         body = await self.body()
