@@ -52,7 +52,8 @@ async def upstream_port() -> AsyncIterator[int]:
             return StreamingResponse(events(), media_type="text/event-stream")
         headers = {k: v for k, v in request.headers.items() if k.startswith("x-")}
         extra = {"headers": headers} if headers else {}
-        return JSONResponse({"echo": body, "query": request.url.query, **extra})
+        status = body.get("status", 200)
+        return JSONResponse({"echo": body, "query": request.url.query, **extra}, status_code=status)
 
     app = Starlette(routes=[Route("/{path:path}", echo, methods=["POST"])])
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none")

@@ -177,6 +177,8 @@ async def test_passthrough_defaults_headers_query_and_twins(upstream_port: int) 
             "query": "a=1&b=two",
             "headers": {"x-chute": "relay", "x-cord": "c1"},
         }
+        accepted = await running.http.post("/v1/completions", json={"status": 202})
+        assert accepted.status_code == 202  # the upstream's status, not a blanket 200
         streamed = await running.http.post("/v1/completions", json={"prompt": "p", "stream": True})
         assert streamed.text == 'data: {"streamed": true}\n\ndata: [DONE]\n\n'
 

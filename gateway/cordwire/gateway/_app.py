@@ -156,10 +156,11 @@ class Gateway:
             shaped_rest = (shape_response(route, m) async for m in messages)
             headers = [*out, *_encode_headers(ctx.response_headers)]
             fmt = choose_format(header(scope, b"accept"))
+            status = ctx.response_status or 200  # a passthrough's upstream status, a Response's
             if first is None:
-                await send_response(send, 200, fmt.done, fmt.content_type, headers)
+                await send_response(send, status, fmt.done, fmt.content_type, headers)
                 return
-            await send_stream(send, shape_response(route, first), shaped_rest, fmt, headers)
+            await send_stream(send, shape_response(route, first), shaped_rest, fmt, headers, status)
 
         task = asyncio.ensure_future(run())
         watcher = cancel_on_disconnect(receive, task)

@@ -41,6 +41,7 @@ async def send_stream(
     rest: AsyncIterator[Any],
     fmt: StreamFormat,
     headers: Headers,
+    status: int = 200,
 ) -> None:
     """Send ``first`` then every item of ``rest``, each flushed at once; errors become a final event.
 
@@ -51,7 +52,7 @@ async def send_stream(
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             # no-cache and X-Accel-Buffering stop proxies from holding events back.
             "headers": [
                 (b"content-type", content_type),

@@ -75,12 +75,15 @@ class LoopWatchdog:
             self.stalls += 1
             cord = self.culprit(frame)
             stack = "".join(traceback.format_stack(frame))
-            log.warning(
-                "event loop blocked for %.0f ms (threshold %.0f ms) by cord %s; its stack:\n%s"
+            # Without user code on the stack (cordwire's own start-up, a test runner between calls)
+            # it is not the user's to fix: kept for debugging, out of the way.
+            log.log(
+                logging.WARNING if cord else logging.DEBUG,
+                "event loop blocked for %.0f ms (threshold %.0f ms) by %s; its stack:\n%s"
                 "Run blocking code in a plain `def` cord, or set Chute(async_in_threads=True).",
                 lag * 1000,
                 self.threshold * 1000,
-                cord or "(none of the chute's cords is on the stack)",
+                cord or "code outside the chute's cords and hooks",
                 stack,
             )
 

@@ -123,7 +123,11 @@ class ChuteServer:
             function = python.function if python is not None else cord.handler
             code = getattr(function, "__code__", None)
             if code is not None:
-                codes[code] = name
+                codes[code] = f"cord {name}"
+        for hook in (*self.chute.startup_hooks, *self.chute.shutdown_hooks):
+            code = getattr(hook, "__code__", None)
+            if code is not None:
+                codes.setdefault(code, f"hook {getattr(hook, '__qualname__', hook)}")
         self._watchdog = LoopWatchdog(threshold, codes)
         self._watchdog.start()
 
