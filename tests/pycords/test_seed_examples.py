@@ -4,10 +4,12 @@ and over gRPC (the synthesized protos)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import importlib
 import json
+import sys
 import types
 import warnings
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from google.protobuf import json_format
 from pydantic.warnings import PydanticDeprecatedSince20
 
 from cordwire.testing import RunningChute, serve_chute
+from tests.conftest import ROOT
 
 # The document's pydantic v1 spellings (`@validator`, `.dict()`) still work on pydantic 2, with a
 # deprecation warning; the port guide says so.
@@ -65,6 +68,41 @@ async def test_predict_endpoint() -> None:
         assert "result" in data
         again = (await client_.post("/predict", json={"text": "Hello world"})).json()
         assert again["count"] == data["count"] + 1  # Self Parameter: state set at start-up
+
+
+# The document's "Local Testing" block runs as written; only the socket moves to a free loopback
+# port (tests never bind fixed ports or 0.0.0.0).
+LOCAL_TESTING = """
+import runpy
+import uvicorn
+
+run = uvicorn.run
+uvicorn.run = lambda app, **options: run(app, **{**options, "host": "127.0.0.1", "port": 0})
+runpy.run_module("tests.pycords.seed_examples.signatures", run_name="__main__")
+"""
+
+
+async def test_local_testing_uvicorn_run() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LOCAL_TESTING, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        url = ""
+        async with asyncio.timeout(60):
+            while not url:
+                line = (await process.stderr.readline()).decode()
+                assert line, "uvicorn exited before it served"
+                if "Uvicorn running on " in line:
+                    url = line.split("Uvicorn running on ")[1].split()[0]
+        async with httpx.AsyncClient(base_url=url) as http:
+            response = await http.post("/predict", json={"text": "Hello world"})
+            assert response.status_code == 200
+            assert "result" in response.json()
+            assert (await http.get("/healthz")).status_code == 200
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
 
 
 # --- Basic Cord Definition and method ---------------------------------------------------------
