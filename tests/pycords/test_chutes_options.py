@@ -283,3 +283,29 @@ async def test_openapi_carries_pydantic_schemas_and_the_minimal_example() -> Non
     response = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert response["properties"]["answer"]["type"] == "integer"
     assert said.text == '{"answer":3,"tokens":[]}'
+
+
+async def test_urlencoded_forms_fill_form_parameters() -> None:
+    from fastapi import Form
+
+    chute = Chute(username="options", name="forms")
+
+    @chute.cord(public_api_path="/login")
+    async def login(
+        self: Any, username: str = Form(...), remember: bool = Form(False), age: int = Form(0)
+    ) -> dict[str, Any]:
+        return {"username": username, "remember": remember, "age": age}
+
+    async with serve_chute(chute) as running:
+        form = await running.http.post("/login", data={"username": "ada", "remember": "true", "age": "36"})
+        assert form.json() == {"username": "ada", "remember": True, "age": 36}
+        as_json = await running.http.post(
+            "/login",
+            content=b'{"username": "bo"}',
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert as_json.json() == {"username": "bo", "remember": False, "age": 0}
+        bad = await running.http.post("/login", data={"username": "ada", "age": "old"})
+        assert (bad.status_code, bad.json()["error"]["param"]) == (400, "age")
+        unknown = await running.http.post("/login", data={"username": "ada", "shoe": "9"})
+        assert (unknown.status_code, unknown.json()["error"]["param"]) == (400, "shoe")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import urllib.parse
 from typing import Any
 
 import orjson
@@ -23,7 +24,7 @@ from cordwire._errors import CordError
 from ._binding import BindingPlan
 from ._fields import TextKind, field_index, text_to_json
 
-__all__ = ["form_as_json"]
+__all__ = ["form_as_json", "urlencoded_as_json"]
 
 _FILE_FIELDS = frozenset({"data", "content_type"})
 
@@ -46,6 +47,28 @@ def form_as_json(body: bytes, content_type: str, plan: BindingPlan) -> bytes:
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         value = _value(info.descriptor, info.kind, data, part.get_filename(), part.get_content_type(), name)
+        if info.repeated:
+            values.setdefault(info.name, []).append(value)
+        elif info.name in values:
+            raise CordError(Code.INVALID_ARGUMENT, f"form field {name!r} was sent twice", param=name)
+        else:
+            values[info.name] = value
+    return orjson.dumps(values)
+
+
+def urlencoded_as_json(body: bytes, plan: BindingPlan) -> bytes:
+    """An ``application/x-www-form-urlencoded`` form (FastAPI's ``Form(...)``) as its JSON body."""
+    target = _target(plan)
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise CordError(Code.INVALID_ARGUMENT, "the form body is not valid percent-encoding") from None
+    values: dict[str, Any] = {}
+    for name, text in pairs:
+        info = field_index(target).get(name)
+        if info is None:
+            raise CordError(Code.INVALID_ARGUMENT, f"unknown form field {name!r}", param=name)
+        value = _value(info.descriptor, info.kind, text.encode(), None, "text/plain", name)
         if info.repeated:
             values.setdefault(info.name, []).append(value)
         elif info.name in values:

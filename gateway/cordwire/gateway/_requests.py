@@ -15,7 +15,7 @@ from cordwire._protos import cord_options
 
 from ._asgi import HttpError, Receive, Scope, read_body
 from ._binding import bind_request
-from ._multipart import form_as_json
+from ._multipart import form_as_json, urlencoded_as_json
 from ._routes import Route
 
 __all__ = ["BODY_KEY", "header", "read_request"]
@@ -23,6 +23,7 @@ __all__ = ["BODY_KEY", "header", "read_request"]
 BODY_KEY = "cordwire.body"
 """Scope key under which :func:`read_request` leaves the raw body (for ``Request.body()``)."""
 
+_FORM = "application/x-www-form-urlencoded"
 _JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
 
 
@@ -46,6 +47,10 @@ async def read_request(
         media = content_type.split(";", 1)[0].strip().lower()
         if media == "multipart/form-data" and body and not route.binding.raw_body:
             body, media = form_as_json(body, content_type, route.binding), "application/json"
+        elif media == _FORM and _takes_forms(route.method) and body.lstrip()[:1] not in (b"{", b"["):
+            # FastAPI's Form(...) over a urlencoded body; `curl -d '{...}'` (JSON sent with this
+            # media type) stays JSON.
+            body, media = urlencoded_as_json(body, route.binding), "application/json"
         if body and not route.binding.raw_body and not (media in _JSON_TYPES or media.endswith("+json")):
             raise HttpError(
                 415,
@@ -91,6 +96,15 @@ def _message_stream(
             yield message
 
     return each()
+
+
+@functools.cache
+def _takes_forms(method: MethodDescriptor) -> bool:
+    """Python-first cords read urlencoded forms, as FastAPI does (proto-first ones take JSON)."""
+    from cordwire._pycords import python_cord
+
+    cord = python_cord(method)
+    return cord is not None and cord.input_model is not None
 
 
 @functools.cache
