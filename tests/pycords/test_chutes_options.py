@@ -221,7 +221,13 @@ async def test_request_response_and_fastapi_parameters() -> None:
 
         return StreamingResponse(lines(), media_type="text/csv")
 
+    @chute.cord(public_api_path="/forget", method="DELETE")
+    async def forget(self: Any, request: Request) -> dict[str, Any]:
+        return Response(status_code=204)  # type: ignore[return-value]
+
     async with serve_chute(chute) as running:
+        gone = await running.http.delete("/forget")
+        assert (gone.status_code, gone.content) == (204, b"")
         seen = await running.http.post("/inspect?page=3&tag=a", json={"x": 2}, headers={"X-Custom": "yes"})
         assert seen.json() == {
             "method": "POST",

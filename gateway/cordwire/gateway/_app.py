@@ -129,7 +129,9 @@ class Gateway:
         shaped = shape_response(target, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
         status = ctx.response_status or 200
-        if isinstance(shaped, RawBody):
+        if status in (204, 304):  # no content: a body would break the HTTP/1.1 framing
+            await send_response(send, status, b"", b"application/json", headers)
+        elif isinstance(shaped, RawBody):
             await send_response(send, status, shaped.data, shaped.content_type.encode("latin-1"), headers)
         else:
             await send_json(send, status, shaped, headers)

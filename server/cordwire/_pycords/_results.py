@@ -43,6 +43,8 @@ def result_converter(cord: PyCord, output_class: type[Message]) -> Converter:
             return body
         if cord.output is OutputKind.EMPTY and result is None:
             return empty_pb2.Empty()
+        if isinstance(result, bytes) and not result:  # an empty Response (204): an empty message
+            return output_class()
         if isinstance(result, bytes):  # a JSON Response's body
             if not is_json_media(media or None):
                 raise TypeError(
