@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from cordwire._chute import Chute, Hook
 from cordwire._cords import Cord
 
 from ._grpc_handlers import build_generic_handler
 from ._invoke import CallGuard, Invoker
+from ._reflection import enable_reflection
 
 if TYPE_CHECKING:
     from .observability import Observability
@@ -89,9 +89,7 @@ class ChuteServer:
         service_name = self.chute.service.full_name
         server.add_generic_rpc_handlers((build_generic_handler(service_name, self.cords, self.invoker),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection(
-            (service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
+        enable_reflection(server, (service_name, health.SERVICE_NAME))
         self.grpc_port = server.add_insecure_port(f"{self.host}:{self._requested_port}")
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for gRPC on {self.host}:{self._requested_port}")
