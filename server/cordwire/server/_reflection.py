@@ -37,7 +37,7 @@ def enable_reflection(server: grpc.aio.Server, service_names: Iterable[str]) -> 
 
 
 def _register_v1_file() -> None:
-    pool = descriptor_pool.Default()
+    pool = descriptor_pool.Default()  # type: ignore[no-untyped-call]
     try:
         pool.FindServiceByName(V1_SERVICE_NAME)
         return  # another server of this process registered it
