@@ -52,6 +52,22 @@ export type StreamEvent<Paths, P extends keyof Paths> =
 export type Params<Paths, M extends Method, P extends keyof Paths> =
   Operation<Paths, M, P> extends { parameters: infer X } ? { path?: unknown; query?: unknown } & X : never;
 
+/** Whether `M P` has path variables, which make its params required. */
+type HasPathParams<Paths, M extends Method, P extends keyof Paths> =
+  Operation<Paths, M, P> extends { parameters: { path: object } } ? true : false;
+
+/** The arguments after the path of a call without a body. */
+export type ParamsArgs<Paths, M extends Method, P extends keyof Paths> =
+  HasPathParams<Paths, M, P> extends true
+    ? [params: Params<Paths, M, P>, options?: CallOptions]
+    : [params?: Params<Paths, M, P>, options?: CallOptions];
+
+/** The arguments after the body of a call with one (params, when any, among the options). */
+export type BodyArgs<Paths, M extends Method, P extends keyof Paths> =
+  HasPathParams<Paths, M, P> extends true
+    ? [options: CallOptions & { params: Params<Paths, M, P> }]
+    : [options?: CallOptions & { params?: Params<Paths, M, P> }];
+
 interface Sent {
   response: Response;
   error?: unknown;
@@ -81,11 +97,8 @@ export class Client<Paths extends {} = DemoPaths> {
   }
 
   /** `GET path`: the reply's JSON, or a thrown CordwireError. */
-  get<P extends PathsWith<Paths, "get">>(
-    path: P,
-    params?: Params<Paths, "get", P>,
-    options?: CallOptions,
-  ): Promise<Reply<Paths, "get", P>> {
+  get<P extends PathsWith<Paths, "get">>(path: P, ...args: ParamsArgs<Paths, "get", P>): Promise<Reply<Paths, "get", P>> {
+    const [params, options] = args as [unknown, CallOptions | undefined];
     return this.#json("get", path, { params, ...options });
   }
 
@@ -93,9 +106,9 @@ export class Client<Paths extends {} = DemoPaths> {
   post<P extends PathsWith<Paths, "post">>(
     path: P,
     body: RequestBody<Paths, "post", P>,
-    options?: CallOptions & { params?: Params<Paths, "post", P> },
+    ...args: BodyArgs<Paths, "post", P>
   ): Promise<Reply<Paths, "post", P>> {
-    return this.#json("post", path, { body, ...options });
+    return this.#json("post", path, { body, ...(args[0] as CallOptions | undefined) });
   }
 
   /** `POST path` asking for server-sent events: each message as it comes, up to `[DONE]`. A
@@ -104,8 +117,9 @@ export class Client<Paths extends {} = DemoPaths> {
   async *stream<P extends PathsWith<Paths, "post">>(
     path: P,
     body: RequestBody<Paths, "post", P>,
-    options?: CallOptions & { params?: Params<Paths, "post", P> },
+    ...args: BodyArgs<Paths, "post", P>
   ): AsyncGenerator<StreamEvent<Paths, P>, void, undefined> {
+    const options = args[0] as CallOptions | undefined;
     const headers = { accept: "text/event-stream", ...options?.headers };
     const { response, error } = await this.#send("post", path, { ...options, body, headers, parseAs: "stream" });
     if (!response.ok) throw errorForResponse(response.status, error, response.headers);

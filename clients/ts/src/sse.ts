@@ -64,7 +64,14 @@ export async function* messages<T>(body: ReadableStream<Uint8Array>): AsyncGener
   const reader = body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (cause) {
+        if ((cause as { name?: unknown } | null)?.name === "AbortError") throw cause;
+        throw new APIConnectionError("the stream broke mid-call", { cause });
+      }
+      const { done, value } = read;
       for (const data of done ? decoder.close() : decoder.feed(value)) {
         const message = parseEvent<T>(data);
         if (message === undefined) return;

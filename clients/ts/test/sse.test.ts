@@ -78,3 +78,22 @@ test("a stream cut short before [DONE] throws APIConnectionError", async () => {
     for await (const _ of messages(body([bytes]))) void _;
   }, APIConnectionError);
 });
+
+test("a body that breaks mid-read throws APIConnectionError", async () => {
+  let sent = false;
+  const broken = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) return controller.error(new TypeError("terminated"));
+      sent = true;
+      controller.enqueue(new TextEncoder().encode('data: {"a":1}\n\n'));
+    },
+  });
+  const seen: unknown[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const message of messages(broken)) seen.push(message);
+    },
+    (error: unknown) => error instanceof APIConnectionError && error.cause instanceof TypeError,
+  );
+  assert.deepEqual(seen, [{ a: 1 }]);
+});
