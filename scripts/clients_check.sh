@@ -44,6 +44,9 @@ start=$SECONDS
 cargo build -q -j "$CARGO_JOBS" --locked --manifest-path clients/rust/Cargo.toml --example chat
 echo "   built in $((SECONDS - start)) s"
 echo "== type-checking (tsc --noEmit, strict) and building the TypeScript client, examples, checks"
+echo "   Node $(node --version), npm $(npm --version)"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' || {
+  echo "clients/ts needs Node 18 or later" >&2; exit 1; }
 start=$SECONDS
 (cd clients/ts && npm run -s typecheck && npm run -s build)
 echo "   built in $((SECONDS - start)) s"
