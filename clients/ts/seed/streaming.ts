@@ -1,8 +1,8 @@
 // The TypeScript snippet "Streaming Response" of the calling guide (seed 000), as written but for its
 // placeholders: the URL's base is $CORDWIRE_BASE_URL, the key $CORDWIRE_API_KEY, the model tiny-lm.
 // make clients-check runs it against the demo chute. It does not buffer a line split across two reads
-// (that event is dropped as invalid JSON), nor a UTF-8 character split across them; see
-// examples/fetch-stream.ts for the fixed version clients/ts/README.md shows.
+// (that event is dropped as invalid JSON; test/snippets.test.ts shows it), nor decode UTF-8 across
+// reads; see examples/fetch-stream.ts for the fixed version clients/ts/README.md shows.
 async function streamLLMResponse() {
     const url = `${process.env.CORDWIRE_BASE_URL}/v1/chat/completions`;
     
