@@ -4,7 +4,7 @@
 import createFetchClient, { type Client as FetchClient } from "openapi-fetch";
 
 import type { paths as DemoPaths } from "../gen/openapi.js";
-import { APIConnectionError, CordwireError, errorForResponse } from "./errors.js";
+import { APIConnectionError, APITimeoutError, CordwireError, errorForResponse } from "./errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, retryingFetch } from "./retry.js";
 import { messages } from "./sse.js";
 
@@ -147,9 +147,11 @@ export class Client<Paths extends {} = DemoPaths> {
   async #send(method: Method, path: string, init: Record<string, unknown>): Promise<Sent> {
     const request = this.api.request as unknown as (m: string, p: string, i: Record<string, unknown>) => Promise<Sent>;
     try {
-      return await request(method, path, init);
+      return await request.call(this.api, method, path, init);
     } catch (cause) {
-      if (cause instanceof CordwireError || (cause as { name?: unknown }).name === "AbortError") throw cause;
+      const name = (cause as { name?: unknown } | null)?.name;
+      if (cause instanceof CordwireError || name === "AbortError") throw cause; // the caller's own abort
+      if (name === "TimeoutError") throw new APITimeoutError(`timed out: ${method.toUpperCase()} ${path}`, { cause });
       const detail = (cause as { cause?: { message?: string } }).cause?.message ?? String(cause);
       throw new APIConnectionError(`connection failed: ${detail}`, { cause });
     }

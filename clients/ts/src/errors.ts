@@ -52,6 +52,8 @@ export class CordwireError extends Error {
 
 /** No response: the connection failed, or the stream broke before `[DONE]`. */
 export class APIConnectionError extends CordwireError {}
+/** No response before the call's signal timed out (`AbortSignal.timeout(ms)`). */
+export class APITimeoutError extends APIConnectionError {}
 /** 400: the request is malformed or not valid in the server's state. */
 export class BadRequestError extends CordwireError {}
 /** 401: no API key, or one the server does not know. */

@@ -1,7 +1,7 @@
 // Server-sent events, decoded incrementally: bytes may arrive split anywhere, even inside a UTF-8
 // character or between the CR and LF of a line ending (the event-stream grammar of the HTML spec).
 
-import { APIConnectionError, errorForEvent } from "./errors.js";
+import { APIConnectionError, APITimeoutError, errorForEvent } from "./errors.js";
 
 /** The data of the event that ends a cordwire (and OpenAI) stream. */
 export const DONE = "[DONE]";
@@ -68,7 +68,9 @@ export async function* messages<T>(body: ReadableStream<Uint8Array>): AsyncGener
       try {
         read = await reader.read();
       } catch (cause) {
-        if ((cause as { name?: unknown } | null)?.name === "AbortError") throw cause;
+        const name = (cause as { name?: unknown } | null)?.name;
+        if (name === "AbortError") throw cause; // the caller's own abort
+        if (name === "TimeoutError") throw new APITimeoutError("timed out mid-stream", { cause });
         throw new APIConnectionError("the stream broke mid-call", { cause });
       }
       const { done, value } = read;

@@ -5,7 +5,15 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 
-import { AuthenticationError, Client, RateLimitError, ServiceUnavailableError, serverDelayMs } from "../src/index.js";
+import {
+  APIConnectionError,
+  APITimeoutError,
+  AuthenticationError,
+  Client,
+  RateLimitError,
+  ServiceUnavailableError,
+  serverDelayMs,
+} from "../src/index.js";
 
 interface Seen {
   method: string;
@@ -134,4 +142,20 @@ test("serverDelayMs reads milliseconds, seconds and HTTP dates", () => {
   assert.equal(serverDelayMs(new Headers({ "retry-after": "Wed, 02 Dec 2026 17:00:03 GMT" }), now), 3000);
   assert.equal(serverDelayMs(new Headers({ "retry-after": "soon" }), now), undefined);
   assert.equal(serverDelayMs(new Headers(), now), undefined);
+});
+
+test("a timed-out call is an APITimeoutError; a refused connection an APIConnectionError", async () => {
+  script((res) => setTimeout(() => json(200, {})(res), 500));
+  await assert.rejects(
+    new Client({ baseUrl }).get("/v1/models", undefined, { signal: AbortSignal.timeout(50) }),
+    APITimeoutError,
+  );
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await assert.rejects(
+    new Client({ baseUrl: `http://127.0.0.1:${port}`, retry: { initialDelayMs: 1 } }).get("/v1/models"),
+    (e: unknown) => e instanceof APIConnectionError && !(e instanceof APITimeoutError) && /ECONNREFUSED/.test(e.message),
+  );
 });
