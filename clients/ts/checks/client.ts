@@ -68,7 +68,8 @@ await check("POST /v1/chat/completions, whole and streamed with usage", async ()
   const whole = reply.choices?.[0]?.message?.content ?? "";
   let streamed = "";
   let usage: api.CordwireOpenaiV1CompletionUsage | undefined;
-  const stream = client.stream("/v1/chat/completions", { ...request, stream: true, stream_options: { include_usage: true } });
+  const streamedRequest = { ...request, stream: true, stream_options: { include_usage: true } };
+  const stream = client.stream("/v1/chat/completions", streamedRequest);
   for await (const chunk of stream) {
     streamed += chunk.choices?.[0]?.delta?.content ?? "";
     usage = chunk.usage ?? usage;
@@ -81,7 +82,8 @@ await check("POST /v1/chat/completions, whole and streamed with usage", async ()
 
 await check("POST /v1/completions, streamed", async () => {
   let text = "";
-  for await (const chunk of client.stream("/v1/completions", { model: "tiny-lm", prompt: "Once", max_tokens: 8, stream: true })) {
+  const request = { model: "tiny-lm", prompt: "Once", max_tokens: 8, stream: true };
+  for await (const chunk of client.stream("/v1/completions", request)) {
     text += chunk.choices?.[0]?.text ?? "";
   }
   assert.ok(text.trim() !== "");

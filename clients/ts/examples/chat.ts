@@ -38,6 +38,7 @@ try {
   console.log("streamed:", text);
 } catch (error) {
   if (!(error instanceof CordwireError)) throw error;
-  console.error(`example: error: ${error.name} ${error.status ?? "-"} ${error.code ?? ""} ${error.param ?? ""}: ${error.message}`);
+  const fields = [error.name, error.status ?? "-", error.code ?? "", error.param ?? ""].join(" ");
+  console.error(`example: error: ${fields}: ${error.message}`);
   process.exitCode = 1;
 }

@@ -97,7 +97,10 @@ export class Client<Paths extends {} = DemoPaths> {
   }
 
   /** `GET path`: the reply's JSON, or a thrown CordwireError. */
-  get<P extends PathsWith<Paths, "get">>(path: P, ...args: ParamsArgs<Paths, "get", P>): Promise<Reply<Paths, "get", P>> {
+  get<P extends PathsWith<Paths, "get">>(
+    path: P,
+    ...args: ParamsArgs<Paths, "get", P>
+  ): Promise<Reply<Paths, "get", P>> {
     const [params, options] = args as [unknown, CallOptions | undefined];
     return this.#json("get", path, { params, ...options });
   }

@@ -111,7 +111,8 @@ export function errorForResponse(status: number, body: unknown, headers?: Header
   if (type !== undefined) init.type = type;
   if (param !== undefined) init.param = param;
   if (headers !== undefined) init.headers = headers;
-  const message = text(fields.message) || (error === undefined ? `HTTP ${status} without an error body` : `HTTP ${status}`);
+  const fallback = error === undefined ? `HTTP ${status} without an error body` : `HTTP ${status}`;
+  const message = text(fields.message) || fallback;
   return new (classFor(status))(message, init);
 }
 

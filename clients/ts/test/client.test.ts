@@ -31,7 +31,8 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   let body = "";
   req.on("data", (chunk: Buffer) => (body += chunk.toString()));
   req.on("end", () => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", key: req.headers["x-api-key"] as string, body, at: Date.now() });
+    const key = req.headers["x-api-key"] as string | undefined;
+    seen.push({ method: req.method ?? "", url: req.url ?? "", key, body, at: Date.now() });
     const reply = replies.shift();
     if (reply) reply(res);
     else json(200, { ok: true })(res);
@@ -111,7 +112,8 @@ test("a wait longer than maxRetryAfterMs fails at once", async () => {
 });
 
 test("a 401 is not retried", async () => {
-  script(json(401, { error: { message: "no key", type: "authentication_error", param: null, code: "invalid_api_key" } }));
+  const unknownKey = { message: "no key", type: "authentication_error", param: null, code: "invalid_api_key" };
+  script(json(401, { error: unknownKey }));
   await assert.rejects(
     new Client({ baseUrl }).get("/v1/models/{model}", { path: { model: "tiny-lm" } }),
     (e: unknown) => e instanceof AuthenticationError && e.code === "invalid_api_key",
@@ -156,6 +158,7 @@ test("a timed-out call is an APITimeoutError; a refused connection an APIConnect
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   await assert.rejects(
     new Client({ baseUrl: `http://127.0.0.1:${port}`, retry: { initialDelayMs: 1 } }).get("/v1/models"),
-    (e: unknown) => e instanceof APIConnectionError && !(e instanceof APITimeoutError) && /ECONNREFUSED/.test(e.message),
+    (e: unknown) =>
+      e instanceof APIConnectionError && !(e instanceof APITimeoutError) && /ECONNREFUSED/.test(e.message),
   );
 });
