@@ -22,6 +22,13 @@ Hook = Callable[[Any], Awaitable[None] | None]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class State:
+    """An attribute bag for a chute's own state: nothing in it belongs to cordwire."""
+
+    def __repr__(self) -> str:
+        return f"State({vars(self)!r})"
+
+
 class Chute:
     """A service whose RPCs ("cords") run the handlers registered with :meth:`cord`.
 
@@ -55,6 +62,9 @@ class Chute:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._triton: TritonClient | None = None
+        self.state = State()
+        """Per-chute state for hooks and handlers (``self.state.model = ...``), as Starlette's app.state."""
+        self._seal()
 
     @property
     def chute_id(self) -> str:
@@ -197,3 +207,25 @@ class Chute:
                 f"(register each with @chute.cord('RpcName'))"
             )
         return {name: bind_cord(self.service.methods_by_name[name], h) for name, h in self._handlers.items()}
+
+    def rpc(self, rpc_name: str) -> Callable[[F], F]:
+        """Bind the handler ``(self, request, context)`` of the service's RPC ``rpc_name``.
+
+        The proto-first entry point (``@chute.cord("RpcName")`` is the same); Python-first cords,
+        whose RPCs cordwire synthesizes, are declared with ``@chute.cord(public_api_path=...)``.
+        """
+        return self.cord(rpc_name)
+
+    def _seal(self) -> None:
+        # From here on, cordwire's own attributes cannot be replaced by user code by accident (hooks
+        # set state on `self`, as the Chutes SDK does: a hook's `self.name = ...` would rename the chute).
+        reserved = {n for n in (*vars(self), *dir(type(self))) if not n.startswith("_")}
+        object.__setattr__(self, "_reserved", frozenset(reserved))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in getattr(self, "_reserved", ()):
+            raise AttributeError(
+                f"{name!r} is cordwire's attribute of chute {self.chute_id!r}: "
+                f"keep your own state under another name, or in self.state.{name}"
+            )
+        object.__setattr__(self, name, value)

@@ -8,6 +8,7 @@ import logging
 import os
 import pathlib
 import sys
+import traceback
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ import grpc
 
 from ._admission_setup import AdmissionOptions
 from ._console import print_routes
+from ._errors import DefinitionError
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
@@ -146,18 +148,24 @@ def _routes(args: argparse.Namespace) -> int:
     try:
         chute = load_target(args.target)
         print_routes(chute)
-    except ValueError as exc:  # target, chute definition and route errors
-        print(f"cordwire: error: {exc}", file=sys.stderr)
-        return 1
+    except DefinitionError as exc:
+        return _report(exc)
     return 0
+
+
+def _report(error: DefinitionError) -> int:
+    """One line for a start-up error; the traceback too when user code raised its cause."""
+    if error.__cause__ is not None and not isinstance(error.__cause__, DefinitionError):
+        traceback.print_exception(error.__cause__, file=sys.stderr)
+    print(f"cordwire: error: {error}", file=sys.stderr)
+    return 1
 
 
 def _protos_export(args: argparse.Namespace) -> int:
     try:
         text = export_proto(load_target(args.target))
-    except ValueError as exc:  # target and chute definition errors
-        print(f"cordwire: error: {exc}", file=sys.stderr)
-        return 1
+    except DefinitionError as exc:
+        return _report(exc)
     if args.output:
         pathlib.Path(args.output).write_text(text)
     else:
@@ -215,7 +223,9 @@ def _serve(args: argparse.Namespace) -> int:
             metrics_auth=args.metrics_auth,
         )
         _run(serve(chute, options))
-    except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
+    except DefinitionError as exc:
+        return _report(exc)
+    except OSError as exc:  # an address in use, a keys database that cannot be opened
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._errors import CordError
-from cordwire.server import ChuteServer, CordContext
+from cordwire.server import ChuteServer
 
 from ._asgi import (
     DEFAULT_BODY_TIMEOUT,

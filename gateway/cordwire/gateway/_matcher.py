@@ -23,7 +23,7 @@ from cordwire._codes import Code
 from cordwire._errors import CordError
 
 from ._routes import Route
-from ._templates import SegmentKind
+from ._templates import RouteError, SegmentKind
 
 __all__ = ["Matcher", "MethodNotAllowed"]
 
@@ -87,7 +87,7 @@ class Matcher:
         by_method = leaves.setdefault(route.template.verb, {})
         # compile_routes already refuses conflicts; a matcher built from several tables must too.
         if route.http_method in by_method:
-            raise ValueError(f"{route!r} conflicts with {by_method[route.http_method]!r}")
+            raise RouteError(f"{route!r} conflicts with {by_method[route.http_method]!r}")
         by_method[route.http_method] = route
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:

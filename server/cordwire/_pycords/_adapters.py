@@ -16,8 +16,8 @@ import pydantic
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._errors import CordError
-from cordwire.server import CordContext
 
 from ._convert import to_python
 from ._request import Depends, Header, Request

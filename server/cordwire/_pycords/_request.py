@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cordwire.server import CordContext
+from cordwire._context import CordContext
 
 __all__ = ["Client", "Depends", "File", "Header", "Request", "UploadFile"]
 

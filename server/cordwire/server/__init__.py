@@ -1,6 +1,7 @@
 """The gRPC side of cordwire: servicers built from descriptors, health, reflection, lifecycle."""
 
-from ._context import CordContext
+from cordwire._context import CordContext
+
 from ._invoke import CallGuard, Invoker
 from ._runtime import ChuteServer
 

@@ -10,10 +10,10 @@ import grpc
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord, CordKind
 from cordwire._errors import CordError
 
-from ._context import CordContext
 from ._invoke import Invoker
 
 __all__ = ["GRPC_STATUS", "build_generic_handler", "grpc_status"]

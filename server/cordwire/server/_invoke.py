@@ -14,10 +14,9 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord
 from cordwire._errors import CordError
-
-from ._context import CordContext
 
 __all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+from cordwire._context import CordContext
 from cordwire._cords import Cord
-from cordwire.server._context import CordContext
 from cordwire.server._invoke import CallGuard
 
 from ._admission import Admission

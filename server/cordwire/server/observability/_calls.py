@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord
 from cordwire._errors import CordError
-from cordwire.server._context import CordContext
 
 from ._access import log_access
 from ._metrics import Metrics
