@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install system-deps serve test check lint typecheck generate check-generated buf-lint bench bench-deps clean \
-	tools clients-check
+	tools clients-check dist
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -118,3 +118,10 @@ bench: install bench-deps
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+
+# Wheels of both distributions into dist/: `pip install --find-links dist 'cordwire[models]'` then
+# installs the server with its client dependency (cordwire-client is not on PyPI).
+dist: $(STAMP)
+	rm -rf dist build clients/python/build
+	$(PY) -m pip wheel -q --no-deps -w dist ./clients/python .
+	rm -rf build clients/python/build
