@@ -37,6 +37,7 @@ class Metered:
     meter: UsageMeter
     http: httpx.AsyncClient
     channel: grpc.aio.Channel
+    store: KeyStore
     keys: dict[str, str]
     """Raw keys by name: alice, bob (unlimited), capped (2 requests a day), frugal (10 tokens a day)."""
     now: list[float]
@@ -79,7 +80,7 @@ async def metered(tmp_path: pathlib.Path) -> AsyncIterator[Metered]:
     admission = Admission(KeyAuthenticator(store))
     now = [T0]
     usage_store = SqliteUsageStore(usage_db_beside(store.path))
-    meter = UsageMeter(usage_store, LocalQuotas(usage_store), clock=lambda: now[0])
+    meter = UsageMeter(usage_store, LocalQuotas(), clock=lambda: now[0])
     chute = make_chute()
     async with contextlib.AsyncExitStack() as stack:
         server = ChuteServer(
@@ -98,5 +99,5 @@ async def metered(tmp_path: pathlib.Path) -> AsyncIterator[Metered]:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
         )
         channel = await stack.enter_async_context(grpc.aio.insecure_channel(server.grpc_target))
-        yield Metered(server=server, meter=meter, http=http, channel=channel, keys=keys, now=now)
+        yield Metered(server=server, meter=meter, http=http, channel=channel, store=store, keys=keys, now=now)
     store.close()

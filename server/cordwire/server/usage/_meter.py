@@ -92,7 +92,7 @@ class UsageMeter:
         quota = None if principal is None else principal.quota
         if principal is not None and quota is not None and quota.limited:
             now = self.clock()
-            spent = await self.quotas.admit(principal, quota, now)
+            spent = await self.quotas.admit(principal, quota, now, self.totals)
             if spent is not None:
                 raise quota_exceeded(principal, quota, spent, now)
         yield
@@ -137,6 +137,11 @@ class UsageMeter:
             await self.flush()
         finally:
             await self.store.aclose()
+
+    async def totals(self, key_id: str, start: int, end: int) -> Counts:
+        """``key_id``'s totals over the hours starting in [start, end), unflushed counts included."""
+        await self.flush()
+        return await self.store.totals(key_id, start, end)
 
     async def rows(self, key_id: str, start: int, end: int) -> list[Row]:
         """``key_id``'s rows whose hour starts in [start, end), what is not flushed yet included."""

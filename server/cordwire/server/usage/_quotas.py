@@ -4,6 +4,9 @@ Requests are counted at admission (and a call over quota is refused, not counted
 known only when a call ends, so a call may take a key past its token quota, and the next one is
 refused. With Redis, the admission check and the request count are one atomic script, so replicas
 enforce one quota between them; tokens reach Redis with each flush (about a second).
+
+A window's book starts from the usage already recorded in it (``seed``), so a quota set on a key
+in mid-window, or a restart, counts what the key spent before.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import redis.asyncio as redis
@@ -32,12 +35,14 @@ WindowId = tuple[str, str, int]
 """(key id, window name, window start)."""
 
 
-class Totals(Protocol):
-    async def totals(self, key_id: str, start: int, end: int) -> list[int]: ...
+Seed = Callable[[str, int, int], Awaitable[list[int]]]
+"""(key id, start, end) → the usage totals recorded in [start, end), in COUNTERS order."""
 
 
 class QuotaBook(Protocol):
-    async def admit(self, principal: Principal, quota: Quota, now: float) -> tuple[int, int] | None:
+    async def admit(
+        self, principal: Principal, quota: Quota, now: float, seed: Seed
+    ) -> tuple[int, int] | None:
         """Count one request and return None, or return (requests, tokens) spent when over quota."""
         ...
 
@@ -63,23 +68,24 @@ class LocalQuotas:
 
     _PRUNE_AT = 10_000
 
-    def __init__(self, store: Totals) -> None:
-        self._store = store
+    def __init__(self) -> None:
         self._spent: dict[WindowId, list[int]] = {}
 
-    async def _entry(self, key_id: str, quota: Quota, now: float) -> list[int]:
+    async def _entry(self, key_id: str, quota: Quota, now: float, seed: Seed) -> list[int]:
         start, end = quota.bounds(now)
         ident = (key_id, quota.window, start)
         entry = self._spent.get(ident)
         if entry is None:
-            totals = await self._store.totals(key_id, start, end)
+            totals = await seed(key_id, start, end)
             entry = self._spent.setdefault(ident, [totals[0], totals[_TOKENS[0]] + totals[_TOKENS[1]]])
             if len(self._spent) > self._PRUNE_AT:
                 self._spent = {k: v for k, v in self._spent.items() if k[2] >= start - 32 * 86400}
         return entry
 
-    async def admit(self, principal: Principal, quota: Quota, now: float) -> tuple[int, int] | None:
-        entry = await self._entry(principal.key_id or "", quota, now)
+    async def admit(
+        self, principal: Principal, quota: Quota, now: float, seed: Seed
+    ) -> tuple[int, int] | None:
+        entry = await self._entry(principal.key_id or "", quota, now, seed)
         if _over(quota, entry[0], entry[1]):
             return entry[0], entry[1]
         entry[0] += 1
@@ -95,8 +101,14 @@ class LocalQuotas:
 
 
 # Check and count in one step, atomically across replicas. ARGV: request limit, token limit (-1:
-# none), expiry (unix s), tokens this replica spent but has not flushed yet.
+# none), expiry (unix s), tokens this replica spent but has not flushed yet, and the window's seed
+# (requests, tokens; "" when not read yet: a window not started answers {-1} to ask for it).
 _ADMIT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if ARGV[5] == '' then return {-1, 0, 0} end
+  redis.call('HSETNX', KEYS[1], 'requests', ARGV[5])
+  redis.call('HSETNX', KEYS[1], 'tokens', ARGV[6])
+end
 local requests = tonumber(redis.call('HGET', KEYS[1], 'requests') or '0')
 local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or '0') + tonumber(ARGV[4])
 local max_requests, max_tokens = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -136,13 +148,21 @@ class RedisQuotas:
         start, end = quota.bounds(now)
         return f"{self.prefix}{key_id}:{quota.window}:{start}", end + 86400
 
-    async def admit(self, principal: Principal, quota: Quota, now: float) -> tuple[int, int] | None:
+    async def admit(
+        self, principal: Principal, quota: Quota, now: float, seed: Seed
+    ) -> tuple[int, int] | None:
         if self._monotonic() < self._down_until:
             return None
-        name, expiry = self._name(principal.key_id or "", quota, now)
+        key_id = principal.key_id or ""
+        name, expiry = self._name(key_id, quota, now)
         args = [_limit(quota.requests), _limit(quota.tokens), expiry, self._pending.get((name, expiry), 0)]
         try:
-            ok, requests, tokens = await self._script(keys=[name], args=args)
+            ok, requests, tokens = await self._script(keys=[name], args=[*args, "", ""])
+            if ok == -1:
+                start, end = quota.bounds(now)
+                totals = await seed(key_id, start, end)
+                seeded = [totals[0], totals[_TOKENS[0]] + totals[_TOKENS[1]]]
+                ok, requests, tokens = await self._script(keys=[name], args=[*args, *seeded])
         except (RedisError, OSError) as exc:
             self._down_until = self._monotonic() + self.outage_backoff
             _log.warning("quota store unreachable; admitting calls for %gs: %s", self.outage_backoff, exc)

@@ -39,7 +39,7 @@ def build_meter(
     flush_interval: float = 1.0,
 ) -> UsageMeter:
     store = open_store(keys_db, redis_url)
-    quotas: QuotaBook = RedisQuotas(_redis_client(redis_url)) if redis_url else LocalQuotas(store)
+    quotas: QuotaBook = RedisQuotas(_redis_client(redis_url)) if redis_url else LocalQuotas()
     return UsageMeter(store, quotas, registry=registry, flush_interval=flush_interval)
 
 
