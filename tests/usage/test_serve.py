@@ -83,10 +83,11 @@ def test_two_replicas_sharing_redis_enforce_one_quota(
     key = cli(env, "create", "--name", "shared", "--quota-requests", "3").splitlines()[-1]
     statuses = [get_book(s, key).status_code for s in (first, second, first, second, first)]
     assert statuses == [200, 200, 200, 429, 429]
-    # Each replica writes its own counts into the same Redis hashes: one total for the key.
+    # A replica reads its own counts at once; the other's arrive with its next flush (a second).
     usage = httpx.get(f"{second.url}/v1/usage", headers={"X-API-Key": key}, timeout=10).json()
-    first_view = httpx.get(f"{first.url}/v1/usage", headers={"X-API-Key": key}, timeout=10).json()
-    assert usage["totals"]["requests"] == 3 == first_view["totals"]["requests"]
+    assert usage["totals"]["requests"] >= 1
+    first.stop()
+    second.stop()  # both flush on SIGTERM: each wrote its own counts into the same Redis hashes
     report = json.loads(cli(env, "usage", "shared", "--json", "--redis", redis_url))
     assert report["totals"]["requests"] == 3
     cli(env, "usage", "shared", "--delete", "--redis", redis_url)

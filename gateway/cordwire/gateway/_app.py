@@ -49,7 +49,8 @@ class Gateway:
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         pages: Mapping[str, Page] | None = None,
     ) -> None:
-        """``pages``: more GET pages by path beside /healthz, /openapi.json, /docs (``/v1/usage``)."""
+        """``pages``: more GET pages by path beside /healthz, /openapi.json, /docs; unlike those,
+        they check the caller themselves (``/v1/usage``)."""
         self.endpoints = {e.chute_id: e for e in endpoints}
         self.body_limit = body_limit
         self.body_timeout = body_timeout

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -76,7 +76,8 @@ class _FanOutRecord:
         return tuple(r.activate() for r in self._records)
 
     def deactivate(self, token: object) -> None:
-        for record, one in zip(reversed(self._records), reversed(token), strict=True):  # type: ignore[call-overload]
+        tokens = cast(tuple[object, ...], token)  # what activate returned
+        for record, one in zip(reversed(self._records), reversed(tokens), strict=True):
             record.deactivate(one)
 
     def message(self, message: Message) -> None:

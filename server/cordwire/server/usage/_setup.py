@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
+
+from cordwire import Code, CordError
 from cordwire.server.admission import Principal
 
 from ._meter import UsageMeter, UsageStore
@@ -17,6 +22,8 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
 __all__ = ["UsageReader", "build_meter", "open_store", "usage_reader"]
+
+_log = logging.getLogger("cordwire.usage")
 
 UsageReader = Callable[[Mapping[str, str], str], Awaitable[dict[str, Any]]]
 """(call metadata, query string) → the ``/v1/usage`` answer, or CordError 400/401/403/429."""
@@ -64,6 +71,13 @@ def usage_reader(
         query = parse_query(query_string, meter.clock())
         if principal.key_id is None:  # --no-auth: nobody is metered
             return render((), query)
-        return render(await meter.rows(principal.key_id, query.start, query.end), query)
+        try:
+            rows = await meter.rows(principal.key_id, query.start, query.end)
+        except (OSError, sqlite3.Error, RedisError) as exc:  # the store, not the caller, failed
+            _log.warning("usage store unreachable: %s", exc)
+            raise CordError(
+                Code.UNAVAILABLE, "usage records are unavailable right now", headers={"Retry-After": "5"}
+            ) from None
+        return render(rows, query)
 
     return read
