@@ -2,10 +2,10 @@
 
 Two servers of one tiny chute (a unary cord and a 16-message stream, no Triton), both with keys
 and metrics; one also with the usage meter and a quota on the key (the quota check runs on every
-call). Rounds alternate between them so both see the same machine load; each round times
-sequential gRPC calls over loopback, and the medians of the rounds are compared.
+call). Sequential gRPC calls over loopback alternate between them one by one, so both see the
+same machine load, and the per-call medians and the median paired difference are printed.
 
-    .venv/bin/python -m bench.usage_overhead [--rounds 10] [--calls 400]
+    .venv/bin/python -m bench.usage_overhead [--calls 4000]
 """
 
 from __future__ import annotations
@@ -67,36 +67,58 @@ async def serve(store: KeyStore, meter: UsageMeter | None) -> AsyncIterator[Chut
             await meter.aclose()
 
 
-async def timed_round(server: ChuteServer, key: str, calls: int, streaming: bool) -> float:
-    """Mean seconds per call over ``calls`` sequential calls."""
-    name = next(n for n, c in server.cords.items() if c.kind.streams_responses == streaming)
-    cord = server.cords[name]
-    metadata = (("x-api-key", key),)
-    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
-        factory = channel.unary_stream if streaming else channel.unary_unary
-        method = factory(
-            cord.full_path,
-            request_serializer=cord.input_class.SerializeToString,
-            response_deserializer=cord.output_class.FromString,
-        )
-        request = cord.input_class(n=16) if streaming else cord.input_class(text="hello " * 8)
-        for _ in range(20):  # warm the channel
-            await _call(method, request, metadata, streaming)
-        started = time.perf_counter()
-        for _ in range(calls):
-            await _call(method, request, metadata, streaming)
-        return (time.perf_counter() - started) / calls
+def _method(channel: grpc.aio.Channel, server: ChuteServer, streaming: bool) -> tuple[Any, Any]:
+    cord = next(c for c in server.cords.values() if c.kind.streams_responses == streaming)
+    factory = channel.unary_stream if streaming else channel.unary_unary
+    method = factory(
+        cord.full_path,
+        request_serializer=cord.input_class.SerializeToString,
+        response_deserializer=cord.output_class.FromString,
+    )
+    return method, cord.input_class(n=16) if streaming else cord.input_class(text="hello " * 8)
 
 
-async def _call(method: Any, request: Any, metadata: Any, streaming: bool) -> None:
+async def _call(method: Any, request: Any, metadata: Any, streaming: bool) -> float:
+    started = time.perf_counter()
     if streaming:
         async for _ in method(request, metadata=metadata):
             pass
     else:
         await method(request, metadata=metadata)
+    return time.perf_counter() - started
 
 
-async def main(rounds: int, calls: int) -> None:
+async def compare(plain: ChuteServer, metered: ChuteServer, key: str, calls: int, streaming: bool) -> None:
+    """Calls alternate between the servers one by one (order flipped each time), so load from
+    elsewhere on the machine falls on both alike; medians per call and of the paired differences."""
+    metadata = (("x-api-key", key),)
+    async with (
+        grpc.aio.insecure_channel(plain.grpc_target) as one,
+        grpc.aio.insecure_channel(metered.grpc_target) as two,
+    ):
+        a, b = _method(one, plain, streaming), _method(two, metered, streaming)
+        for _ in range(50):  # warm both channels
+            await _call(*a, metadata, streaming)
+            await _call(*b, metadata, streaming)
+        times_a: list[float] = []
+        times_b: list[float] = []
+        for i in range(calls):
+            if i % 2:
+                times_b.append(await _call(*b, metadata, streaming))
+                times_a.append(await _call(*a, metadata, streaming))
+            else:
+                times_a.append(await _call(*a, metadata, streaming))
+                times_b.append(await _call(*b, metadata, streaming))
+    ma, mb = statistics.median(times_a), statistics.median(times_b)
+    paired = statistics.median(y - x for x, y in zip(times_a, times_b, strict=True))
+    what = "stream of 16" if streaming else "unary"
+    print(
+        f"{what:>12}: plain {ma * 1e6:7.1f} µs, metered {mb * 1e6:7.1f} µs (medians of {calls}); "
+        f"median paired difference {paired * 1e6:+6.1f} µs ({paired / ma * 100:+.1f}%)"
+    )
+
+
+async def main(calls: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = KeyStore(pathlib.Path(tmp) / "keys.db")
         key = store.create("bench", quota=Quota(requests=10**9, tokens=10**12, window="month"))
@@ -104,30 +126,14 @@ async def main(rounds: int, calls: int) -> None:
         meter = UsageMeter(usage_store, LocalQuotas())
         async with serve(store, None) as plain, serve(store, meter) as metered:
             for streaming in (False, True):
-                times: dict[str, list[float]] = {"plain": [], "metered": []}
-                for i in range(rounds):
-                    order = [("plain", plain), ("metered", metered)]
-                    for label, server in order if i % 2 == 0 else reversed(order):
-                        times[label].append(await timed_round(server, key, calls, streaming))
-                a, b = statistics.median(times["plain"]), statistics.median(times["metered"])
-                what = "stream of 16" if streaming else "unary"
-                print(
-                    f"{what:>12}: plain {a * 1e6:7.1f} µs/call, metered {b * 1e6:7.1f} µs/call, "
-                    f"difference {(b - a) * 1e6:+6.1f} µs ({(b - a) / a * 100:+.1f}%); "
-                    f"round spread plain {_spread(times['plain'])}, metered {_spread(times['metered'])}"
-                )
+                await compare(plain, metered, key, calls, streaming)
         store.close()
-
-
-def _spread(values: list[float]) -> str:
-    return f"{min(values) * 1e6:.0f}-{max(values) * 1e6:.0f} µs"
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--calls", type=int, default=4000)
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.calls))
+    asyncio.run(main(args.calls))

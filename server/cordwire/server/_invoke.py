@@ -67,18 +67,23 @@ class _FanOut:
 
 
 class _FanOutRecord:
+    # Plain loops, no generator expressions: these run per call and, for streams, per message.
     __slots__ = ("_records",)
 
     def __init__(self, records: tuple[CallRecord, ...]) -> None:
         self._records = records
 
     def activate(self) -> object:
-        return tuple(r.activate() for r in self._records)
+        tokens = []
+        for record in self._records:
+            tokens.append(record.activate())
+        return tokens
 
     def deactivate(self, token: object) -> None:
-        tokens = cast(tuple[object, ...], token)  # what activate returned
-        for record, one in zip(reversed(self._records), reversed(tokens), strict=True):
-            record.deactivate(one)
+        tokens = cast(list[object], token)  # what activate returned
+        records = self._records
+        for i in range(len(records) - 1, -1, -1):
+            records[i].deactivate(tokens[i])
 
     def message(self, message: Message) -> None:
         for record in self._records:

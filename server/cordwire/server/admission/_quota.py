@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,14 +38,18 @@ class Quota:
 
     def bounds(self, now: float) -> tuple[int, int]:
         """The window holding ``now`` (unix seconds) as [start, end) in whole unix seconds."""
-        day = dt.datetime.fromtimestamp(now, dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = int(now // 86400) * 86400  # unix time has no leap seconds: every UTC day is 86400 s
         if self.window == "day":
-            start, end = day, day + dt.timedelta(days=1)
-        else:
-            start = day.replace(day=1)
-            end = (
-                start.replace(year=start.year + 1, month=1)
-                if start.month == 12
-                else start.replace(month=start.month + 1)
-            )
-        return int(start.timestamp()), int(end.timestamp())
+            return day, day + 86400
+        return _month(day)
+
+
+@functools.lru_cache(maxsize=64)
+def _month(day: int) -> tuple[int, int]:
+    start = dt.datetime.fromtimestamp(day, dt.UTC).replace(day=1)
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return int(start.timestamp()), int(end.timestamp())

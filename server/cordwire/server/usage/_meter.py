@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from google.protobuf.message import Message
@@ -85,17 +85,9 @@ class UsageMeter:
 
     # -- quotas
 
-    @contextlib.asynccontextmanager
-    async def guard(self, cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
+    def guard(self, cord: Cord, ctx: CordContext) -> _QuotaCheck:
         """A call guard (after admission's): 429 ``quota_exceeded`` for a key past its quota."""
-        principal = ctx.principal
-        quota = None if principal is None else principal.quota
-        if principal is not None and quota is not None and quota.limited:
-            now = self.clock()
-            spent = await self.quotas.admit(principal, quota, now, self.totals)
-            if spent is not None:
-                raise quota_exceeded(principal, quota, spent, now)
-        yield
+        return _QuotaCheck(self, ctx)
 
     # -- storage
 
@@ -147,6 +139,29 @@ class UsageMeter:
         """``key_id``'s rows whose hour starts in [start, end), what is not flushed yet included."""
         await self.flush()
         return await self.store.query(key_id, start, end)
+
+
+class _QuotaCheck:
+    """The guard of one call; a class rather than ``@asynccontextmanager``: it is on every call."""
+
+    __slots__ = ("_ctx", "_meter")
+
+    def __init__(self, meter: UsageMeter, ctx: CordContext) -> None:
+        self._meter = meter
+        self._ctx = ctx
+
+    async def __aenter__(self) -> None:
+        principal = self._ctx.principal
+        quota = None if principal is None else principal.quota
+        if principal is not None and quota is not None and quota.limited:
+            meter = self._meter
+            now = meter.clock()
+            spent = await meter.quotas.admit(principal, quota, now, meter.totals)
+            if spent is not None:
+                raise quota_exceeded(principal, quota, spent, now)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
 
 
 class _Observer:
