@@ -10,13 +10,12 @@ from urllib.parse import parse_qsl
 
 from cordwire import Code, CordError
 
-from ._records import COUNTERS, HOUR, Counts, Row
+from ._records import COUNTERS, HOUR, RETENTION_DAYS, Counts, Row
 
 __all__ = ["GROUPS", "UsageQuery", "parse_query", "render", "rfc3339"]
 
 GROUPS = ("chute", "cord", "model")
 _BUCKETS = {"hour": HOUR, "day": 86400}
-_MAX_RANGE = 400 * 86400
 _DEFAULT_RANGE = 86400
 _PUBLIC = ("requests", "errors", "prompt_tokens", "completion_tokens", "bytes_in", "bytes_out")
 _INDEX = {name: i for i, name in enumerate(COUNTERS)}
@@ -59,8 +58,10 @@ def parse_query(query_string: str, now: float) -> UsageQuery:
     start = _time(values["start"], "start") if "start" in values else end - _DEFAULT_RANGE
     if start >= end:
         raise _invalid("start must be before end", "start")
-    if end - start > _MAX_RANGE:
-        raise _invalid("at most 400 days can be asked for at once", "start")
+    # Nothing is kept outside [now - retention, now]: a wider range is narrowed to it, so that a
+    # caller asking for "everything" gets it, and a Redis read walks a bounded number of hours.
+    start = max(start, (now // HOUR - RETENTION_DAYS * 24 - 1) * HOUR)
+    end = max(start, min(end, (now // HOUR + 1) * HOUR))
     return UsageQuery(
         start=int(start // HOUR) * HOUR,
         end=-int(-end // HOUR) * HOUR,
@@ -72,6 +73,8 @@ def parse_query(query_string: str, now: float) -> UsageQuery:
 def _time(text: str, param: str) -> float:
     try:
         when = dt.datetime.fromisoformat(text)
+        if len(text) == 10:  # a full-date alone (RFC 3339's full-date): midnight UTC
+            when = when.replace(tzinfo=dt.UTC)
     except ValueError:
         raise _invalid(f"{param} must be an RFC 3339 time such as 2026-01-31T00:00:00Z", param) from None
     if when.tzinfo is None:
