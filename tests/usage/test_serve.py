@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -60,6 +64,32 @@ def test_sigterm_flushes_and_a_restart_keeps_counts_and_quotas(env: dict[str, st
         assert refused.status_code == 429 and refused.json()["error"]["code"] == "quota_exceeded"
     finally:
         again.stop()
+
+
+def test_counts_reach_the_file_within_a_second_so_a_sigkill_loses_little(env: dict[str, str]) -> None:
+    served = Served([], env)
+    try:
+        assert [get_book(served, served.dev_key or "").status_code for _ in range(2)] == [200, 200]
+        usage_db = pathlib.Path(env["CORDWIRE_KEYS_DB"]).with_name("keys.usage.db")
+        # Written by the server's periodic flush (every second), not by a read or a shutdown.
+        deadline = time.monotonic() + 10
+        while _recorded(usage_db) < 2:
+            assert time.monotonic() < deadline, "the periodic flush did not write the counts"
+            time.sleep(0.05)
+    finally:
+        served.process.send_signal(signal.SIGKILL)
+        served.stop()
+    assert json.loads(cli(env, "usage", "dev", "--json"))["totals"]["requests"] == 2
+
+
+def _recorded(path: pathlib.Path) -> int:
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:
+            return int(db.execute("SELECT COALESCE(SUM(requests), 0) FROM usage").fetchone()[0])
+        except sqlite3.OperationalError:  # the table is not there yet
+            return 0
 
 
 @pytest.fixture
