@@ -19,7 +19,7 @@ from cordwire._errors import CordError
 
 from ._context import CordContext
 
-__all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker", "observe_all"]
+__all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker", "PassiveRecord", "observe_all"]
 
 log = logging.getLogger("cordwire.server")
 
@@ -66,24 +66,44 @@ class _FanOut:
         return _FanOutRecord(tuple(o.begin(cord, ctx, request) for o in self._observers))
 
 
+class PassiveRecord:
+    """Base for records with no trace context to make current: a fan-out skips their
+    ``activate``/``deactivate``, which run for every step of a stream."""
+
+    __slots__ = ()
+
+    def activate(self) -> object:
+        return None
+
+    def deactivate(self, token: object) -> None:
+        return None
+
+
 class _FanOutRecord:
     # Plain loops, no generator expressions: these run per call and, for streams, per message.
-    __slots__ = ("_records",)
+    __slots__ = ("_active", "_records")
 
     def __init__(self, records: tuple[CallRecord, ...]) -> None:
         self._records = records
+        self._active = tuple(r for r in records if not isinstance(r, PassiveRecord))
 
     def activate(self) -> object:
+        active = self._active
+        if len(active) == 1:
+            return active[0].activate()
         tokens = []
-        for record in self._records:
+        for record in active:
             tokens.append(record.activate())
         return tokens
 
     def deactivate(self, token: object) -> None:
+        active = self._active
+        if len(active) == 1:
+            active[0].deactivate(token)
+            return
         tokens = cast(list[object], token)  # what activate returned
-        records = self._records
-        for i in range(len(records) - 1, -1, -1):
-            records[i].deactivate(tokens[i])
+        for i in range(len(active) - 1, -1, -1):
+            active[i].deactivate(tokens[i])
 
     def message(self, message: Message) -> None:
         for record in self._records:

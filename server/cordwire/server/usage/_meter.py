@@ -21,6 +21,7 @@ from google.protobuf.message import Message
 from cordwire._cords import Cord
 from cordwire._errors import CordError
 from cordwire.server._context import CordContext
+from cordwire.server._invoke import PassiveRecord
 
 from ._quotas import QuotaBook, quota_exceeded
 from ._records import Counts, Row, Slot, add_into, hour_of
@@ -175,7 +176,7 @@ class _Observer:
         return _Record(self._meter, self._chute, cord.name, ctx, request)
 
 
-class _Record:
+class _Record(PassiveRecord):
     __slots__ = ("_bytes_in", "_bytes_out", "_chute", "_cord", "_ctx", "_meter", "_started")
 
     def __init__(self, meter: UsageMeter, chute: str, cord: str, ctx: CordContext, request: Any) -> None:
@@ -188,12 +189,6 @@ class _Record:
         self._bytes_in = request.ByteSize() if isinstance(request, Message) else 0
         self._bytes_out = 0
         self._started = time.perf_counter()
-
-    def activate(self) -> object:
-        return None
-
-    def deactivate(self, token: object) -> None:
-        return None
 
     def message(self, message: Message) -> None:
         self._bytes_out += message.ByteSize()

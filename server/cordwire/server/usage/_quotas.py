@@ -71,21 +71,18 @@ class LocalQuotas:
     def __init__(self) -> None:
         self._spent: dict[WindowId, list[int]] = {}
 
-    async def _entry(self, key_id: str, quota: Quota, now: float, seed: Seed) -> list[int]:
+    async def admit(
+        self, principal: Principal, quota: Quota, now: float, seed: Seed
+    ) -> tuple[int, int] | None:
+        key_id = principal.key_id or ""
         start, end = quota.bounds(now)
         ident = (key_id, quota.window, start)
         entry = self._spent.get(ident)
-        if entry is None:
+        if entry is None:  # the window's first call here: no await at all on every later one
             totals = await seed(key_id, start, end)
             entry = self._spent.setdefault(ident, [totals[0], totals[_TOKENS[0]] + totals[_TOKENS[1]]])
             if len(self._spent) > self._PRUNE_AT:
                 self._spent = {k: v for k, v in self._spent.items() if k[2] >= start - 32 * 86400}
-        return entry
-
-    async def admit(
-        self, principal: Principal, quota: Quota, now: float, seed: Seed
-    ) -> tuple[int, int] | None:
-        entry = await self._entry(principal.key_id or "", quota, now, seed)
         if _over(quota, entry[0], entry[1]):
             return entry[0], entry[1]
         entry[0] += 1
