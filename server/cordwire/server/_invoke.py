@@ -63,7 +63,14 @@ class _FanOut:
         self._observers = observers
 
     def begin(self, cord: Cord, ctx: CordContext, request: Any) -> CallRecord:
-        return _FanOutRecord(tuple(o.begin(cord, ctx, request) for o in self._observers))
+        records = []
+        active = []
+        for observer in self._observers:
+            record = observer.begin(cord, ctx, request)
+            records.append(record)
+            if not isinstance(record, PassiveRecord):
+                active.append(record)
+        return _FanOutRecord(records, active)
 
 
 class PassiveRecord:
@@ -83,9 +90,10 @@ class _FanOutRecord:
     # Plain loops, no generator expressions: these run per call and, for streams, per message.
     __slots__ = ("_active", "_records")
 
-    def __init__(self, records: tuple[CallRecord, ...]) -> None:
+    def __init__(self, records: list[CallRecord], active: list[CallRecord]) -> None:
         self._records = records
-        self._active = tuple(r for r in records if not isinstance(r, PassiveRecord))
+        self._active = active
+        """The records that make a trace context current (not a :class:`PassiveRecord`)."""
 
     def activate(self) -> object:
         active = self._active
