@@ -22,6 +22,7 @@ from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
+from .server.usage import add_usage_command
 
 __all__ = ["main"]
 
@@ -92,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-auth", action="store_true", help="accept calls without an API key (development)"
     )
     serve_cmd.add_argument(
-        "--redis", metavar="URL", help="share rate limits through Redis (redis://host:port/db)"
+        "--redis",
+        metavar="URL",
+        help="share rate limits, quotas and usage through Redis (redis://host:port/db)",
     )
     serve_cmd.add_argument(
         "--rate-limit", type=float, metavar="RPS", help="requests/s per key (default: none)"
@@ -103,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
         "--metrics-auth",
         action="store_true",
         help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
+    )
+    serve_cmd.add_argument(
+        "--usage-metrics",
+        action="store_true",
+        help="export per-key Prometheus counters on /metrics (one series per key id; default: off)",
     )
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
@@ -134,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("target", help="module:attr or path/to/file.py:attr naming a Chute")
     export_cmd.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export_cmd.set_defaults(func=_protos_export)
-    add_keys_commands(commands)
+    add_usage_command(add_keys_commands(commands))
     return parser
 
 
@@ -221,6 +229,7 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
+            usage_metrics=args.usage_metrics,
         )
         _run(serve(chute, options))
     except DefinitionError as exc:

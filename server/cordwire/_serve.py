@@ -16,10 +16,20 @@ import uvicorn
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
-from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
+from .gateway import (
+    USAGE_PATH,
+    ChuteEndpoint,
+    Gateway,
+    ObservedGateway,
+    RemoteDispatcher,
+    create_app,
+    fetch_services,
+    usage_page,
+)
 from .server import ChuteServer
-from .server.admission import admission_guard, key_check
+from .server.admission import Admission, admission_guard, key_check, resolve_keys_db
 from .server.observability import Observability, Tracing
+from .server.usage import UsageMeter, UsageReader, build_meter, usage_reader
 
 __all__ = ["ServeOptions", "serve", "serve_gateway"]
 
@@ -42,6 +52,8 @@ class ServeOptions:
     """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+    usage_metrics: bool = False
+    """Export per-key Prometheus counters (one series per key id: off by default)."""
 
 
 def _observability(options: ServeOptions) -> Observability:
@@ -66,17 +78,20 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     admission = build_admission(options.admission, console.dev_key_created)
     guard = admission_guard(admission, chute.chute_id)
     metrics_check = key_check(admission, chute.chute_id) if options.metrics_auth else None
+    meter = _meter(options, observability)
     server = ChuteServer(
         chute,
         host=options.host,
         grpc_port=options.grpc_port,
         triton=options.triton,
-        guards=(guard,),
+        guards=(guard,) if meter is None else (guard, meter.guard),
         grace=options.grace,
         observability=observability,
+        observers=() if meter is None else (meter.observer(chute.chute_id),),
     )
+    pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
     config = uvicorn.Config(
-        ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
+        ObservedGateway(create_app(server, pages=pages), observability, metrics_check=metrics_check),
         host=options.host,
         port=options.http_port,
         lifespan="off",
@@ -86,6 +101,8 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     http = _HttpServer(config)
     try:
         await server.start()
+        if meter is not None:
+            await meter.start()
         http_task = asyncio.create_task(http.serve())
         while not http.started:
             if http_task.done():
@@ -103,8 +120,24 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         await http_task
     finally:
         await server.stop()
+        if meter is not None:
+            await meter.aclose()  # the last second's counts, once every call has ended
         if observability.tracing is not None:
             observability.tracing.shutdown()  # flushes the spans still batched
+
+
+def _meter(options: ServeOptions, observability: Observability) -> UsageMeter | None:
+    """Usage accounting and quotas, beside the keys (or in Redis); none without keys (--no-auth)."""
+    if options.admission.no_auth:
+        return None
+    registry = observability.metrics.registry if options.usage_metrics else None
+    keys_db = resolve_keys_db(options.admission.keys_db)
+    return build_meter(keys_db, options.admission.redis_url, registry=registry)
+
+
+def _reader(meter: UsageMeter, admission: Admission, chute_id: str) -> UsageReader:
+    # Reading usage is admitted like a call (key, chute, rate limit); it holds no slot.
+    return usage_reader(meter, lambda metadata: admission.admit(metadata, chute_id))
 
 
 async def serve_gateway(upstream: str, options: ServeOptions) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cordwire._codes import Code
@@ -27,7 +27,7 @@ from ._asgi import (
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
 from ._observe import ROUTE_KEY
-from ._pages import Pages
+from ._pages import Page, Pages
 from ._requests import header, read_request
 from ._responses import RawBody, shape_response
 from ._routes import Route
@@ -48,12 +48,16 @@ class Gateway:
         *,
         body_limit: int = DEFAULT_BODY_LIMIT,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        pages: Mapping[str, Page] | None = None,
     ) -> None:
+        """``pages``: more GET pages by path beside /healthz, /openapi.json, /docs; unlike those,
+        they check the caller themselves (``/v1/usage``)."""
         self.endpoints = {e.chute_id: e for e in endpoints}
         self.body_limit = body_limit
         self.body_timeout = body_timeout
         """Seconds a request body may take to arrive (then 408)."""
         self.pages = Pages(self.endpoints)
+        self.pages.by_path.update(pages or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

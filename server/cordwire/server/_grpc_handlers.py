@@ -39,8 +39,14 @@ def _context(gctx: grpc.aio.ServicerContext[Any, Any]) -> CordContext:
     return ctx
 
 
+_RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+
+
 async def _abort(gctx: grpc.aio.ServicerContext[Any, Any], error: CordError, ctx: CordContext) -> None:
-    gctx.set_trailing_metadata((*error.trailing_metadata(), ("x-request-id", ctx.request_id)))
+    # Retry-After travels as trailing metadata too: a gRPC caller refused for a rate limit or a
+    # quota learns when to come back as an HTTP caller does.
+    retry = tuple((k.lower(), v) for k, v in error.headers.items() if k.lower() in _RETRY_HEADERS)
+    gctx.set_trailing_metadata((*error.trailing_metadata(), *retry, ("x-request-id", ctx.request_id)))
     await gctx.abort(grpc_status(error.code), error.message)
 
 

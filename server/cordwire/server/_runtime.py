@@ -16,7 +16,7 @@ from cordwire._chute import Chute, Hook
 from cordwire._cords import Cord
 
 from ._grpc_handlers import build_generic_handler
-from ._invoke import CallGuard, Invoker
+from ._invoke import CallGuard, CallObserver, Invoker, observe_all
 from ._reflection import enable_reflection
 
 if TYPE_CHECKING:
@@ -46,13 +46,17 @@ class ChuteServer:
         guards: tuple[CallGuard, ...] = (),
         grace: float = 10.0,
         observability: Observability | None = None,
+        observers: tuple[CallObserver, ...] = (),
     ) -> None:
+        """``observers``: more call observers beside observability's (usage accounting)."""
         self.chute = chute
         self.cords: dict[str, Cord] = chute.cords()  # validates the whole chute before anything starts
         self.observability = observability
         """Metrics, access log and tracing (cordwire.server.observability); None: none of them."""
-        observer = None if observability is None else observability.call_observer(chute.chute_id, self.cords)
-        self.invoker = Invoker(chute, guards, observer)
+        watching: list[CallObserver] = list(observers)
+        if observability is not None:
+            watching.insert(0, observability.call_observer(chute.chute_id, self.cords))
+        self.invoker = Invoker(chute, guards, observe_all(watching))
         self.host = host
         self.grace = grace
         self._requested_port = grpc_port

@@ -16,12 +16,16 @@ __all__ = ["admission_guard", "key_check"]
 
 
 def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
-    """A guard that admits each call to ``chute_id`` and holds a concurrency slot while it runs."""
+    """A guard that admits each call to ``chute_id`` and holds a concurrency slot while it runs.
+
+    The admitted caller goes on ``ctx.principal`` (for later guards, usage accounting and handlers).
+    """
 
     @contextlib.asynccontextmanager
     async def guard(cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
-        await admission.admit(ctx.metadata, chute_id)
+        principal = await admission.admit(ctx.metadata, chute_id)
         async with admission.slot(chute_id):
+            ctx.principal = principal
             yield
 
     return guard
