@@ -22,6 +22,7 @@ from cordwire._protos import message_class
 
 from ._fields import FieldInfo, TextKind, resolve_path, text_to_json
 from ._parse_errors import describe, explain
+from ._strict import FieldValueError, check_message, value_checker
 from ._templates import RouteError, Template
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def bind_request(
         _check_depth(body, js)
         if plan.object_body and not isinstance(js, dict):
             raise CordError(Code.INVALID_ARGUMENT, "request body must be a JSON object", param=_param(plan))
-        _parse(js if plan.body == "*" else {plan.body: js}, request)
+        _parse(plan.message, js if plan.body == "*" else {plan.body: js}, request)
     _apply(_query_leaves(plan, query, ignore_unknown_query), request)
     path_leaves = []
     for name, text in bindings.items():
@@ -181,8 +182,11 @@ def _convert(leaf: FieldInfo, values: list[str], key: str) -> object:
         raise CordError(
             Code.INVALID_ARGUMENT, f"{key!r} is not repeated but was given more than once", param=key
         )
+    check = value_checker(leaf.descriptor)
     try:
-        converted = [text_to_json(leaf.kind, v) for v in values]
+        converted = [check(text_to_json(leaf.kind, v), key) for v in values]
+    except FieldValueError as e:
+        raise CordError(Code.INVALID_ARGUMENT, f"invalid value for {key!r}: {e.reason}", param=key) from None
     except ValueError as e:
         raise CordError(Code.INVALID_ARGUMENT, f"invalid value for {key!r}: {e}", param=key) from None
     return converted if leaf.repeated else converted[0]
@@ -215,9 +219,11 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
         raise CordError(Code.INVALID_ARGUMENT, detail, param=param) from None
 
 
-def _parse(js: Any, request: Message) -> None:
+def _parse(message: Descriptor, js: Any, request: Message) -> None:
     try:
-        json_format.ParseDict(js, request, ignore_unknown_fields=False)
+        json_format.ParseDict(check_message(message, js), request, ignore_unknown_fields=False)
+    except FieldValueError as e:
+        raise CordError(Code.INVALID_ARGUMENT, str(e), param=e.path) from None
     except json_format.ParseError as e:
         param, detail = describe(e)
         raise CordError(Code.INVALID_ARGUMENT, detail, param=param) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
@@ -92,9 +93,20 @@ def _declared_body_limit(method: MethodDescriptor) -> int:
     return cord_options(method).max_body_bytes
 
 
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
 def _query(raw: bytes) -> list[tuple[str, str]]:
     if not raw:
         return []
+    if bad := _BAD_ESCAPE.search(raw):
+        # parse_qsl keeps "%ZZ" as text; RFC 3986 §2.1 allows '%' only before two hex digits,
+        # and the path already refuses it, so the query does too, naming the parameter.
+        pair = raw[raw.rfind(b"&", 0, bad.start()) + 1 :].split(b"&", 1)[0]
+        name = pair.split(b"=", 1)[0].decode("latin-1")
+        raise CordError(
+            Code.INVALID_ARGUMENT, f"malformed percent-escape in query parameter {name!r}", param=name
+        )
     try:
         return urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
