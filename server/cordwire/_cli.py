@@ -58,6 +58,19 @@ def _add_ops_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_transcoding_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ignore-unknown-query-parameters",
+        action="store_true",
+        help="drop query parameters that name no request field (default: 400 naming them, as Envoy)",
+    )
+    command.add_argument(
+        "--match-empty-segments",
+        action="store_true",
+        help="let an empty path segment ('//', a trailing '/') fill '*' and '{var}' (default: 404)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cordwire", description="Serve protobuf-defined chutes.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
     )
+    _add_transcoding_options(serve_cmd)
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -122,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    _add_transcoding_options(gateway_cmd)
     _add_ops_options(gateway_cmd)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
@@ -181,7 +196,13 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
+    options = ServeOptions(
+        host=args.host,
+        http_port=args.http_port,
+        otlp_endpoint=args.otlp_endpoint,
+        ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+        match_empty_segments=args.match_empty_segments,
+    )
     try:
         _run(serve_gateway(args.upstream, options))
     except (OSError, grpc.FutureTimeoutError) as exc:
@@ -213,6 +234,8 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
+            ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+            match_empty_segments=args.match_empty_segments,
         )
         _run(serve(chute, options))
     except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors

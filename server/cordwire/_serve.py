@@ -42,6 +42,17 @@ class ServeOptions:
     """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+    ignore_unknown_query_parameters: bool = False
+    """Drop query parameters that name no field instead of answering 400 (Envoy's option name)."""
+    match_empty_segments: bool = False
+    """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}`` (default: 404)."""
+
+
+def _transcoding(options: ServeOptions) -> dict[str, bool]:
+    return {
+        "ignore_unknown_query_parameters": options.ignore_unknown_query_parameters,
+        "match_empty_segments": options.match_empty_segments,
+    }
 
 
 def _observability(options: ServeOptions) -> Observability:
@@ -76,7 +87,9 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         observability=observability,
     )
     config = uvicorn.Config(
-        ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
+        ObservedGateway(
+            create_app(server, **_transcoding(options)), observability, metrics_check=metrics_check
+        ),
         host=options.host,
         port=options.http_port,
         lifespan="off",
@@ -119,7 +132,9 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
-        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
+        gateway = Gateway(
+            [ChuteEndpoint.for_service(s, dispatcher) for s in services], **_transcoding(options)
+        )
         config = uvicorn.Config(
             ObservedGateway(gateway, observability),
             host=options.host,

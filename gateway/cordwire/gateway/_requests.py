@@ -32,6 +32,7 @@ async def read_request(
     *,
     body_limit: int,
     body_timeout: float,
+    ignore_unknown_query: bool = False,
 ) -> Any:
     """The request message (or, for client-streaming RPCs, an async iterator of them)."""
     query = _query(scope.get("query_string", b""))
@@ -51,8 +52,8 @@ async def read_request(
                 param="Content-Type",
             )
     if route.client_streaming:
-        return _message_stream(route, bindings, query, body, content_type)
-    return bind_request(route, bindings, query, body, content_type)
+        return _message_stream(route, bindings, query, body, content_type, ignore_unknown_query)
+    return bind_request(route, bindings, query, body, content_type, ignore_unknown_query=ignore_unknown_query)
 
 
 def header(scope: Scope, name: bytes) -> str:
@@ -64,7 +65,12 @@ def header(scope: Scope, name: bytes) -> str:
 
 
 def _message_stream(
-    route: Route, bindings: dict[str, str], query: list[tuple[str, str]], body: bytes, content_type: str
+    route: Route,
+    bindings: dict[str, str],
+    query: list[tuple[str, str]],
+    body: bytes,
+    content_type: str,
+    ignore_unknown_query: bool,
 ) -> AsyncIterator[Any]:
     """A client-streaming body: one JSON message per line (grpc-gateway's newline-delimited form).
 
@@ -76,7 +82,11 @@ def _message_stream(
         if not line.strip():
             continue
         try:
-            messages.append(bind_request(route, bindings, query, line, content_type))
+            messages.append(
+                bind_request(
+                    route, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
+                )
+            )
         except CordError as error:
             error.message = f"line {number} of the request stream: {error.message}"
             raise
