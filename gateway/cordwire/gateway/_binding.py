@@ -1,7 +1,8 @@
 """Request binding: path variables, query parameters and the body become one request message.
 
-Everything goes through ``json_format.ParseDict`` (proto3 JSON mapping); this module only decides
-which JSON goes where. Order: body, then query, then path variables, so a path variable wins
+Everything goes through the proto3 JSON mapping (``._codec.decode``: json_format's, compiled per
+message type), after ``._strict`` has checked the values; this module only decides which JSON
+goes where. Order: body, then query, then path variables, so a path variable wins
 over the same field sent in a ``body: "*"`` JSON object (as grpc-gateway does).
 """
 
@@ -20,6 +21,7 @@ from cordwire._codes import Code
 from cordwire._errors import CordError
 from cordwire._protos import message_class
 
+from ._codec import decode
 from ._fields import FieldInfo, TextKind, resolve_path, text_to_json
 from ._parse_errors import describe, explain
 from ._strict import FieldValueError, check_message, value_checker
@@ -202,7 +204,7 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
             node = node.setdefault(name, {})
         node[names[-1]] = value
     try:
-        json_format.ParseDict(js, request, ignore_unknown_fields=False)
+        decode(js, request, merge=True)
     except json_format.ParseError as error:
         # Find the parameter at fault, one at a time (the error path only), to name it.
         for key, names, value in leaves:
@@ -221,7 +223,7 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
 
 def _parse(message: Descriptor, js: Any, request: Message) -> None:
     try:
-        json_format.ParseDict(check_message(message, js), request, ignore_unknown_fields=False)
+        decode(check_message(message, js), request)
     except FieldValueError as e:
         raise CordError(Code.INVALID_ARGUMENT, str(e), param=e.path) from None
     except json_format.ParseError as e:
