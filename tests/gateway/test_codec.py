@@ -272,3 +272,54 @@ def test_special_floats_round_trip() -> None:
     message.score, message.ratio = math.inf, -math.inf
     assert encode(message)["score"] == "Infinity" and encode(message)["ratio"] == "-Infinity"
     assert _same(decode(encode(message), SEARCH()), message)
+
+
+def _keys(desc: Descriptor) -> st.SearchStrategy[str]:
+    names = sorted({n for f in desc.fields for n in (f.name, f.json_name)})
+    return st.sampled_from(names) | st.just("nope")
+
+
+ANY_JSON = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**65), 2**65),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from(["", "1", "-0", "1e5", "NaN", "Infinity", "COLOR_RED", "aGk=", "1.5s", "a,b"]),
+        TEXT,
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@st.composite
+def odd_objects(draw: st.DrawFn) -> tuple[type[Message], Any]:
+    desc = draw(st.sampled_from([SEARCH.DESCRIPTOR, openai_pb2.CreateChatCompletionRequest.DESCRIPTOR]))
+    fields = {f.name: f for f in desc.fields}
+    js: dict[str, Any] = {}
+    for key in draw(st.lists(_keys(desc), max_size=5)):
+        field = fields.get(key) or next((f for f in desc.fields if f.json_name == key), None)
+        nested = field is not None and field.message_type is not None and draw(st.booleans())
+        js[key] = (
+            draw(st.dictionaries(_keys(field.message_type), ANY_JSON, max_size=3))
+            if nested
+            else draw(ANY_JSON)
+        )  # type: ignore[union-attr]
+    return message_class(desc), js
+
+
+def _guarded(parse: Any, js: Any, cls: type[Message]) -> Any:
+    try:
+        return _outcome(js, parse, cls())
+    except Exception as e:  # not a ParseError: both must fail the same way
+        return type(e).__name__
+
+
+@SETTINGS
+@given(case=odd_objects())
+def test_any_json_object_answers_as_parse_dict(case: tuple[type[Message], Any]) -> None:
+    cls, js = case
+    ours = _guarded(lambda j, m: decode(j, m), js, cls)
+    theirs = _guarded(lambda j, m: json_format.ParseDict(j, m), js, cls)
+    assert ours == theirs
