@@ -10,9 +10,10 @@ message of the conformance and OpenAI protos, and hypothesis round trips):
 - :func:`encoder` equals ``MessageToDict(m, preserving_proto_field_name=True,
   always_print_fields_with_no_presence=True)``, key order included, so the JSON bytes match.
 - :func:`decode` equals ``ParseDict(js, m)`` for the JSON it takes on: values already in the form
-  :mod:`._strict` leaves them (canonical numbers). Anything unusual (an unknown name, a null, a
-  second oneof member, a type mismatch, a well-known type other than wrappers, Timestamp and
-  Duration) goes to json_format itself, from a fresh message, so results and errors are its own.
+  :mod:`._strict` leaves them (canonical numbers). Anything unusual (an unknown name, a
+  second oneof member, a type mismatch, a well-known type other than wrappers, Value scalars,
+  Timestamp, Duration and FieldMask) goes to json_format itself, from the message as it was
+  before the call, so results and errors are its own.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ _WRAPPERS = frozenset(
     f"google.protobuf.{n}Value"
     for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
 )
-_FROM_STRING = frozenset({"google.protobuf.Timestamp", "google.protobuf.Duration"})
+# Their JSON is a string: json_format calls ToJsonString / FromJsonString, and so does this.
+_FROM_STRING = frozenset(
+    {"google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"}
+)
 # json_format's own check (a lone surrogate cannot be encoded).
 _UNPAIRED_SURROGATE = re.compile(r"[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]")
 
@@ -69,6 +73,8 @@ def encoder(message: Descriptor) -> Encoder:
         return lambda m: value(m.value)  # type: ignore[attr-defined]
     if name == "google.protobuf.Value":
         return _encode_value
+    if name in _FROM_STRING:
+        return lambda m: m.ToJsonString()  # type: ignore[attr-defined]
     if name.startswith("google.protobuf."):
         return _json_format_encode  # WKTs: Any, Struct, Timestamp… rare enough to keep as is
     names: dict[int, str] = {}
