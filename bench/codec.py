@@ -18,7 +18,10 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cordwire._protos import load_proto_files, message_class
+from cordwire.gateway._binding import bind_request
 from cordwire.gateway._codec import decode, encode
+from cordwire.gateway._responses import shape_response
+from cordwire.gateway._routes import Route, compile_routes
 from cordwire.gateway._strict import check_message
 from cordwire.openai.v1 import openai_pb2
 
@@ -76,10 +79,50 @@ def _per_call(fn: Callable[[], Any], n: int = 2000, passes: int = 5) -> float:
     return best
 
 
-def _transcoding(name: str) -> type[Message]:
+def _transcoding_file() -> Any:
     protos = REPO / "tests" / "protos"
     (file,) = load_proto_files([protos / "transcoding" / "v1" / "transcoding.proto"], include_dirs=[protos])
-    return message_class(file.message_types_by_name[name])
+    return file
+
+
+def _transcoding(name: str) -> type[Message]:
+    return message_class(_transcoding_file().message_types_by_name[name])
+
+
+def _route(service: Any, method: str) -> Route:
+    return next(r for r in compile_routes(service).routes if r.method.name == method)
+
+
+def gateway_table() -> None:
+    """What one request costs the gateway: body/path → message, then message → JSON bytes."""
+    chat = _route(openai_pb2.DESCRIPTOR.services_by_name["OpenAIService"], "CreateChatCompletion")
+    transcoding = _transcoding_file().services_by_name["Transcoding"]
+    reply = json_format.ParseDict(CHAT_RESPONSE, openai_pb2.CreateChatCompletionResponse())
+    cases: list[tuple[str, Route, dict[str, str], bytes, Message | None]] = [
+        ("POST /v1/chat/completions", chat, {}, orjson.dumps(CHAT_REQUEST), reply),
+        (
+            "POST /v1/search:echo (SearchRequest)",
+            _route(transcoding, "EchoSearch"),
+            {},
+            orjson.dumps(SEARCH),
+            None,
+        ),
+        (
+            "GET /v1/shelves/12/numbered/3",
+            _route(transcoding, "GetShelfBook"),
+            {"shelf_id": "12", "book_id": "3"},
+            b"",
+            None,
+        ),
+    ]
+    print("\n| gateway, per request | bind_request | shape_response + orjson.dumps |")
+    print("|---|---|---|")
+    for name, route, bindings, body, response in cases:
+        request = bind_request(route, bindings, (), body, "application/json")
+        out = response or request
+        bind = _per_call(lambda: bind_request(route, bindings, (), body, "application/json"))  # noqa: B023
+        shape = _per_call(lambda: orjson.dumps(shape_response(route, out)))  # noqa: B023
+        print(f"| {name} | {bind:.1f} µs | {shape:.1f} µs |")
 
 
 def main() -> None:
@@ -101,6 +144,7 @@ def main() -> None:
         dump = _per_call(lambda: json_format.MessageToDict(message, **opts))  # noqa: B023
         ours_out = _per_call(lambda: encode(message))  # noqa: B023
         print(f"| {name} | {parse:.1f} µs | {ours_in:.1f} µs | {dump:.1f} µs | {ours_out:.1f} µs |")
+    gateway_table()
 
 
 if __name__ == "__main__":
