@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install system-deps serve test check lint typecheck generate check-generated buf-lint bench bench-deps clean \
-	tools clients-check dist
+	tools clients-check dist differential differential-tools
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -95,8 +95,18 @@ typecheck: $(STAMP)
 
 check: lint typecheck buf-lint check-generated
 
-test: install check clients-check
-	$(PY) -m pytest
+test: install check clients-check differential-tools
+	CORDWIRE_DIFFERENTIAL=required $(PY) -m pytest
+
+# grpc-gateway v2 for the transcoding conformance proto (tests/differential), built from the Go
+# module proxy with the bench's pins into .cache/differential; the differential run compares every
+# transcoding table request against it (its deliberate differences: tests/differential/differences.json).
+differential-tools: install
+	@command -v go >/dev/null || { echo "make test needs Go (1.22+) on PATH for the differential run"; exit 1; }
+	$(PY) -m tests.differential.build
+
+differential: differential-tools
+	CORDWIRE_DIFFERENTIAL=required $(PY) -m pytest tests/differential -q
 
 # The Go, Rust and TypeScript examples against a live `cordwire serve`, then the Python client's tests.
 clients-check: install $(TS_MODULES)

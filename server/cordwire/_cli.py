@@ -61,6 +61,19 @@ def _add_ops_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_transcoding_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ignore-unknown-query-parameters",
+        action="store_true",
+        help="drop query parameters that name no request field (default: 400 naming them, as Envoy)",
+    )
+    command.add_argument(
+        "--match-empty-segments",
+        action="store_true",
+        help="let an empty path segment ('//', a trailing '/') fill '*' and '{var}' (default: 404)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cordwire", description="Serve protobuf-defined chutes.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="export per-key Prometheus counters on /metrics (one series per key id; default: off)",
     )
+    _add_transcoding_options(serve_cmd)
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -132,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    _add_transcoding_options(gateway_cmd)
     _add_ops_options(gateway_cmd)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
@@ -197,7 +212,13 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
+    options = ServeOptions(
+        host=args.host,
+        http_port=args.http_port,
+        otlp_endpoint=args.otlp_endpoint,
+        ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+        match_empty_segments=args.match_empty_segments,
+    )
     try:
         _run(serve_gateway(args.upstream, options))
     except (OSError, grpc.FutureTimeoutError) as exc:
@@ -230,6 +251,8 @@ def _serve(args: argparse.Namespace) -> int:
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
             usage_metrics=args.usage_metrics,
+            ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+            match_empty_segments=args.match_empty_segments,
         )
         _run(serve(chute, options))
     except DefinitionError as exc:

@@ -9,6 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import Iterator
+from typing import TypedDict
 
 import grpc
 import uvicorn
@@ -54,6 +55,22 @@ class ServeOptions:
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
     usage_metrics: bool = False
     """Export per-key Prometheus counters (one series per key id: off by default)."""
+    ignore_unknown_query_parameters: bool = False
+    """Drop query parameters that name no field instead of answering 400 (Envoy's option name)."""
+    match_empty_segments: bool = False
+    """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}`` (default: 404)."""
+
+
+class _Transcoding(TypedDict):
+    ignore_unknown_query_parameters: bool
+    match_empty_segments: bool
+
+
+def _transcoding(options: ServeOptions) -> _Transcoding:
+    return {
+        "ignore_unknown_query_parameters": options.ignore_unknown_query_parameters,
+        "match_empty_segments": options.match_empty_segments,
+    }
 
 
 def _observability(options: ServeOptions) -> Observability:
@@ -91,7 +108,11 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     )
     pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
     config = uvicorn.Config(
-        ObservedGateway(create_app(server, pages=pages), observability, metrics_check=metrics_check),
+        ObservedGateway(
+            create_app(server, pages=pages, **_transcoding(options)),
+            observability,
+            metrics_check=metrics_check,
+        ),
         host=options.host,
         port=options.http_port,
         lifespan="off",
@@ -152,7 +173,9 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
-        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
+        gateway = Gateway(
+            [ChuteEndpoint.for_service(s, dispatcher) for s in services], **_transcoding(options)
+        )
         config = uvicorn.Config(
             ObservedGateway(gateway, observability),
             host=options.host,

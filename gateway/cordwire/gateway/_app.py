@@ -49,10 +49,16 @@ class Gateway:
         body_limit: int = DEFAULT_BODY_LIMIT,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         pages: Mapping[str, Page] | None = None,
+        ignore_unknown_query_parameters: bool = False,
+        match_empty_segments: bool = False,
     ) -> None:
         """``pages``: more GET pages by path beside /healthz, /openapi.json, /docs; unlike those,
         they check the caller themselves (``/v1/usage``)."""
         self.endpoints = {e.chute_id: e for e in endpoints}
+        self.ignore_unknown_query_parameters = ignore_unknown_query_parameters
+        """Drop query parameters that name no field (or a bound one) instead of a 400 (Envoy's name)."""
+        self.match_empty_segments = match_empty_segments
+        """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}``."""
         self.body_limit = body_limit
         self.body_timeout = body_timeout
         """Seconds a request body may take to arrive (then 408)."""
@@ -102,7 +108,9 @@ class Gateway:
         self, scope: Scope, receive: Receive, send: Send, request_id: str, out: list[tuple[bytes, bytes]]
     ) -> None:
         endpoint, path = self._endpoint(scope)
-        route, bindings = endpoint.matcher.match(scope["method"], path)
+        route, bindings = endpoint.matcher.match(
+            scope["method"], path, empty_segments=self.match_empty_segments
+        )
         scope[ROUTE_KEY] = (endpoint.chute_id, route)  # for metrics and the access log
         metadata, deadline = call_metadata(scope["headers"])
         ctx = CordContext(
@@ -113,7 +121,13 @@ class Gateway:
                 Code.UNAVAILABLE, f"chute {endpoint.chute_id} is not ready yet", headers={"Retry-After": "1"}
             )
         request = await read_request(
-            scope, receive, route, bindings, body_limit=self.body_limit, body_timeout=self.body_timeout
+            scope,
+            receive,
+            route,
+            bindings,
+            body_limit=self.body_limit,
+            body_timeout=self.body_timeout,
+            ignore_unknown_query=self.ignore_unknown_query_parameters,
         )
         target = route.select(request)
         scope[ROUTE_KEY] = (endpoint.chute_id, target)
