@@ -15,6 +15,7 @@ import grpc
 
 from ._admission_setup import AdmissionOptions
 from ._console import print_routes
+from ._jobs_cli import add_jobs_options, jobs_options
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         "--no-auth", action="store_true", help="accept calls without an API key (development)"
     )
     serve_cmd.add_argument(
-        "--redis", metavar="URL", help="share rate limits through Redis (redis://host:port/db)"
+        "--redis", metavar="URL", help="share rate limits and jobs through Redis (redis://host:port/db)"
     )
     serve_cmd.add_argument(
         "--rate-limit", type=float, metavar="RPS", help="requests/s per key (default: none)"
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
     )
+    add_jobs_options(serve_cmd)
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -213,6 +215,7 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
+            jobs=jobs_options(args),
         )
         _run(serve(chute, options))
     except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors

@@ -16,7 +16,10 @@ import uvicorn
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
+from ._jobs_setup import build_jobs
 from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
+from .jobs import JOBS_SERVICE_NAME as JOBS_SERVICE
+from .jobs import JobsOptions
 from .server import ChuteServer
 from .server.admission import admission_guard, key_check
 from .server.observability import Observability, Tracing
@@ -42,6 +45,8 @@ class ServeOptions:
     """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+    jobs: JobsOptions | None = None
+    """Where the chute's jobs live and their limits; None: beside the keys DB (Redis with --redis)."""
 
 
 def _observability(options: ServeOptions) -> Observability:
@@ -66,6 +71,13 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     admission = build_admission(options.admission, console.dev_key_created)
     guard = admission_guard(admission, chute.chute_id)
     metrics_check = key_check(admission, chute.chute_id) if options.metrics_auth else None
+    jobs = build_jobs(
+        chute,
+        options.jobs,
+        admission,
+        keys_db=options.admission.keys_db,
+        redis_url=options.admission.redis_url,
+    )
     server = ChuteServer(
         chute,
         host=options.host,
@@ -74,6 +86,7 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         guards=(guard,),
         grace=options.grace,
         observability=observability,
+        attached=jobs,
     )
     config = uvicorn.Config(
         ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
@@ -119,7 +132,10 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
-        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
+        # The jobs service is the upstream chute's (one chute per server): its routes join the chute's.
+        jobs = [s for s in services if s.full_name == JOBS_SERVICE]
+        chutes = [s for s in services if s.full_name != JOBS_SERVICE]
+        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes])
         config = uvicorn.Config(
             ObservedGateway(gateway, observability),
             host=options.host,

@@ -1,7 +1,8 @@
 """The gRPC side of cordwire: servicers built from descriptors, health, reflection, lifecycle."""
 
+from ._attached import AttachedService
 from ._context import CordContext
 from ._invoke import CallGuard, Invoker
 from ._runtime import ChuteServer
 
-__all__ = ["CallGuard", "ChuteServer", "CordContext", "Invoker"]
+__all__ = ["AttachedService", "CallGuard", "ChuteServer", "CordContext", "Invoker"]
