@@ -32,7 +32,7 @@ async def render(self: Any, frames: int = 2, text: str = "frame", output_dir: st
 @chute.job(timeout=None)
 async def wait(self: Any, seconds: float = 3600.0, output_dir: str = "") -> str:
     """Runs until cancelled (or ``seconds``); marks its folder so the test sees it started."""
-    pathlib.Path(output_dir, "started").write_text("1")
+    await asyncio.to_thread(pathlib.Path(output_dir, "started").write_text, "1")
     await asyncio.sleep(seconds)
     return "done"
 
