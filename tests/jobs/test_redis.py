@@ -1,0 +1,74 @@
+"""Two `cordwire serve` replicas sharing jobs through a real redis-server."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from .conftest import Served, events
+
+
+@pytest.fixture
+def replicas(env: dict[str, str], redis_url: str, tmp_path: pathlib.Path) -> Iterator[tuple[Served, Served]]:
+    redis.Redis.from_url(redis_url).flushdb()
+    # Each replica its own folder: the records are in Redis, the files where the job ran.
+    first = Served(["--redis", redis_url, "--jobs-dir", str(tmp_path / "a")], env)
+    try:
+        second = Served(["--redis", redis_url, "--jobs-dir", str(tmp_path / "b")], env)
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+def test_create_on_one_replica_watch_and_cancel_on_the_other(
+    replicas: tuple[Served, Served], keys: tuple[pathlib.Path, str, str]
+) -> None:
+    one, two = replicas
+    with one.client(keys[1]) as a, two.client(keys[1]) as b, two.client(keys[2]) as stranger:
+        job = a.post("/jobs/wait", json={}).json()
+        assert events(b, job["id"], until="running")[-1]["status"] == "running"
+        assert stranger.get(f"/jobs/{job['id']}").status_code == 404
+        assert b.get("/jobs").json()["data"][0]["id"] == job["id"]
+        cancelled = b.delete(f"/jobs/{job['id']}").json()  # it runs on whichever replica took it
+        assert cancelled["status"] == "cancelled"
+        assert a.get(f"/jobs/{job['id']}").json() == cancelled
+
+
+def test_jobs_run_on_whichever_replica_has_room(
+    replicas: tuple[Served, Served], keys: tuple[pathlib.Path, str, str]
+) -> None:
+    one, two = replicas
+    with one.client(keys[1]) as a, two.client(keys[1]) as b:
+        # One slot per replica: two long jobs occupy both, so a third waits in the shared queue.
+        first = a.post("/jobs/wait", json={}).json()
+        second = a.post("/jobs/wait", json={}).json()
+        events(b, first["id"], until="running")
+        events(b, second["id"], until="running")
+        third = b.post("/jobs/add", json={"a": 5}).json()
+        assert a.get(f"/jobs/{third['id']}").json()["status"] == "queued"
+        a.delete(f"/jobs/{second['id']}")
+        assert events(a, third["id"])[-1]["result"] == 6
+        b.delete(f"/jobs/{first['id']}")
+        statuses = {r["id"]: r["status"] for r in b.get("/jobs").json()["data"]}
+        assert statuses == {first["id"]: "cancelled", second["id"]: "cancelled", third["id"]: "complete"}
+
+
+def test_a_queued_job_cancelled_on_another_replica_never_runs(
+    replicas: tuple[Served, Served], keys: tuple[pathlib.Path, str, str]
+) -> None:
+    one, two = replicas
+    with one.client(keys[1]) as a, two.client(keys[1]) as b:
+        busy = [a.post("/jobs/wait", json={}).json() for _ in range(2)]
+        for job in busy:
+            events(a, job["id"], until="running")
+        queued = a.post("/jobs/render", json={}).json()
+        assert b.delete(f"/jobs/{queued['id']}").json()["status"] == "cancelled"
+        for job in busy:
+            b.delete(f"/jobs/{job['id']}")
+        assert a.get(f"/jobs/{queued['id']}").json()["started_at"] is None
