@@ -217,3 +217,22 @@ def test_openapi_lists_the_job_routes(served: Served) -> None:
     )
     assert "202" in document["paths"]["/jobs/{name}"]["post"]["responses"]
     assert set(document["paths"]["/jobs/{id}"]) == {"get", "delete"}
+
+
+async def test_the_example_chute_has_a_job(tmp_path: pathlib.Path) -> None:
+    from cordwire._target import load_target
+    from cordwire.jobs import JobsOptions
+    from cordwire.testing import serve_chute
+
+    chute = load_target(str(pathlib.Path(__file__).parents[2] / "examples/bookstore/chute.py") + ":chute")
+    async with serve_chute(chute, jobs=JobsOptions(folder=tmp_path)) as running:
+        created = await running.http.post("/jobs/export_shelf", json={"shelf": "shelves/1"})
+        assert created.status_code == 202
+        job_id = created.json()["id"]
+        async with running.http.stream("GET", f"/jobs/{job_id}/events") as response:
+            lines = [line async for line in response.aiter_lines() if line.startswith("data: {")]
+        assert '"status":"complete"' in lines[-1].replace(" ", "")
+        record = (await running.http.get(f"/jobs/{job_id}")).json()
+        assert record["result"] == {"shelf": "shelves/1", "books": 1}
+        books = (await running.http.get(f"/jobs/{job_id}/files/books.jsonl")).text
+        assert '"title": "Dune"' in books

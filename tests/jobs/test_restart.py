@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pathlib
 import signal
-import subprocess
-import sys
 
-from .conftest import CHUTE, Served, events
+from .conftest import Served, events
 
 
 def test_a_restart_keeps_records_and_files_and_marks_the_killed_job_interrupted(
@@ -63,20 +61,24 @@ def test_sigterm_lets_a_running_job_finish_within_the_grace(
         second.stop()
 
 
-def test_a_second_process_on_the_same_jobs_dir_is_refused(
-    env: dict[str, str], tmp_path: pathlib.Path
+def test_two_processes_on_one_jobs_dir_see_and_cancel_each_others_jobs(
+    env: dict[str, str], keys: tuple[pathlib.Path, str, str]
 ) -> None:
-    args = ["--jobs-dir", str(tmp_path / "jobs")]
-    first = Served(args, env)
+    # The default folder is beside the keys database: two processes with one keys DB share it.
+    one = Served([], env)
     try:
-        second = subprocess.run(
-            [sys.executable, "-m", "cordwire", "serve", CHUTE, "--http-port", "0", "--grpc-port", "0", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        assert second.returncode == 1
-        assert "in use by another cordwire process" in second.stderr
+        two = Served([], env)
+        try:
+            with one.client(keys[1]) as a, two.client(keys[1]) as b:
+                job = a.post("/jobs/wait", json={}).json()
+                events(a, job["id"], until="running")
+                assert events(b, job["id"], until="running")[-1]["status"] == "running"
+                cancelled = b.delete(f"/jobs/{job['id']}").json()  # runs in the other process
+                assert cancelled["status"] == "cancelled"
+                assert a.get(f"/jobs/{job['id']}").json() == cancelled
+        finally:
+            two.stop()
+        with one.client(keys[1]) as a:  # the one still alive did not mark anything interrupted
+            assert {r["status"] for r in a.get("/jobs").json()["data"]} == {"cancelled"}
     finally:
-        first.stop()
+        one.stop()

@@ -46,8 +46,12 @@ class Backend(Protocol):
     async def claim(self) -> JobRecord:
         """Wait for a queued job and mark it ``running`` here (the caller has room for it)."""
 
+    heartbeat_interval: float
+    """Seconds between two :meth:`heartbeat` calls for a running job."""
+
     async def heartbeat(self, job_id: str) -> None:
-        """The job still runs here (Redis: renew its lease); called every few seconds."""
+        """The job still runs here (Redis: renew its lease; SQLite: look for a cancel from another
+        process on the folder)."""
 
     async def transition(self, record: JobRecord, *, expect: tuple[Status, ...]) -> bool:
         """Store ``record`` if the stored one's status is one of ``expect``; False otherwise."""

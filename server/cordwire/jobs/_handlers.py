@@ -29,6 +29,7 @@ MAX_LIST = 100
 CANCEL_WAIT = 5.0
 """Seconds DELETE waits for a running job's task to end, so that it can answer ``cancelled``."""
 QUEUE_FULL_RETRY_AFTER = "5"
+REREAD = 2.0
 
 
 async def _owned(jobs: JobsRuntime, job_id: str, ctx: CordContext) -> JobRecord:
@@ -130,20 +131,30 @@ async def cancel_job(jobs: JobsRuntime, request: jobs_pb2.CancelJobRequest, ctx:
                 asking = record.replace(cancel_requested=True)
                 if await jobs.backend.transition(asking, expect=(Status.RUNNING,)):
                     await jobs.backend.request_cancel(asking)
-                    record = await _wait_final(changes, asking)
+                    record = await _wait_final(jobs, changes, asking)
                     break
             record = await _owned(jobs, request.id, ctx)  # it changed meanwhile: look again
     return record.to_message()
 
 
-async def _wait_final(changes: asyncio.Queue[JobRecord], record: JobRecord) -> JobRecord:
+async def _wait_final(jobs: JobsRuntime, changes: asyncio.Queue[JobRecord], record: JobRecord) -> JobRecord:
     try:
         async with asyncio.timeout(CANCEL_WAIT):
             while not record.status.final:
-                record = await changes.get()
+                record = await _next(jobs, changes, record)
     except TimeoutError:
         pass  # a task that ignores cancellation (a sync job's thread); the record says running
     return record
+
+
+async def _next(jobs: JobsRuntime, changes: asyncio.Queue[JobRecord], record: JobRecord) -> JobRecord:
+    """The record's next version: from the hub, or read again after a quiet REREAD seconds (a
+    change made by another process on the same jobs folder reaches no hub here)."""
+    try:
+        async with asyncio.timeout(REREAD):
+            return await changes.get()
+    except TimeoutError:
+        return await jobs.backend.get(record.id) or record
 
 
 async def watch_job(
@@ -153,7 +164,7 @@ async def watch_job(
         record = await _owned(jobs, request.id, ctx)
         yield record.to_message()
         while not record.status.final:
-            latest = await changes.get()
+            latest = await _next(jobs, changes, record)
             if latest.status is not record.status:
                 yield latest.to_message()
             record = latest

@@ -73,6 +73,8 @@ class JobRecord:
     """Creation order within the store: lists are newest first by it."""
     cancel_requested: bool = False
     """A cancel reached a running job; its runner ends it."""
+    runner: str = ""
+    """The process that queued or runs it (SQLite: whose liveness lock decides ``interrupted``)."""
 
     def to_message(self) -> jobs_pb2.Job:
         return jobs_pb2.Job(

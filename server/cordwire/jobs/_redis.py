@@ -23,7 +23,7 @@ import socket
 from typing import Any
 
 import redis.asyncio as redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from ._backend import ListQuery, OnCancel
 from ._hub import Hub
@@ -74,10 +74,13 @@ class RedisBackend:
     def __init__(self, url: str, chute: str, lease_seconds: float) -> None:
         self.hub = Hub()
         self._client: redis.Redis = redis.Redis.from_url(url)
+        # Blocking reads wait up to a lease for a job: past redis-py's 5 s socket timeout.
+        self._blocking: redis.Redis = redis.Redis.from_url(url, socket_timeout=lease_seconds + 5)
         self._prefix = f"cordwire:jobs:{chute}:"
         self._stream = self._prefix + "queue"
         self._channel = self._prefix + "events"
         self._lease_ms = int(lease_seconds * 1000)
+        self.heartbeat_interval = lease_seconds / 3
         self._consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
         self._create = self._client.register_script(_CREATE)
         self._transition = self._client.register_script(_TRANSITION)
@@ -105,17 +108,27 @@ class RedisBackend:
         if self._pubsub is not None:
             await self._pubsub.aclose()
         await self._client.aclose()
+        await self._blocking.aclose()
 
     async def _listen(self) -> None:
-        async for message in self._pubsub.listen():
+        while True:
             try:
-                data = json.loads(message["data"])
-                if "cancel" in data:
-                    self._on_cancel(str(data["cancel"]))
-                else:
-                    self.hub.publish(JobRecord.from_json(message["data"]))
-            except Exception:
-                log.exception("jobs: a message on %s could not be read", self._channel)
+                async for message in self._pubsub.listen():
+                    self._dispatch(message["data"])
+            except (ConnectionError, RedisError):
+                # Watchers re-read records meanwhile; redis-py re-subscribes on the next read.
+                log.warning("jobs: lost the %s subscription; retrying in 1s", self._channel, exc_info=True)
+                await asyncio.sleep(1.0)
+
+    def _dispatch(self, data: bytes) -> None:
+        try:
+            decoded = json.loads(data)
+            if "cancel" in decoded:
+                self._on_cancel(str(decoded["cancel"]))
+            else:
+                self.hub.publish(JobRecord.from_json(data))
+        except Exception:
+            log.exception("jobs: a message on %s could not be read", self._channel)
 
     async def create(self, record: JobRecord, queue_limit: int) -> JobRecord | None:
         stored = record.replace(seq=int(await self._client.incr(self._key("seq"))))
@@ -162,7 +175,7 @@ class RedisBackend:
 
     async def claim(self) -> JobRecord:
         while True:
-            reply: Any = await self._client.xreadgroup(
+            reply: Any = await self._blocking.xreadgroup(
                 _GROUP, self._consumer, {self._stream: ">"}, count=1, block=self._lease_ms
             )
             if not reply:

@@ -89,7 +89,12 @@ class JobsRuntime:
 
     async def _work(self) -> None:
         while True:
-            record = await self.backend.claim()
+            try:
+                record = await self.backend.claim()
+            except Exception:  # Redis unreachable for a moment, say: a worker must outlive it
+                log.exception("jobs of %s: could not take the next job; retrying in 1s", self.chute_id)
+                await asyncio.sleep(1.0)
+                continue
             run = asyncio.ensure_future(self._run(record))
             self._runs.add(run)
             run.add_done_callback(self._runs.discard)
@@ -144,7 +149,7 @@ class JobsRuntime:
     async def _heartbeat(self, job_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             while True:
-                await asyncio.sleep(self.options.lease_seconds / 3)
+                await asyncio.sleep(self.backend.heartbeat_interval)
                 try:
                     await self.backend.heartbeat(job_id)
                 except Exception:  # Redis away for a moment: the next beat may get through
