@@ -236,3 +236,14 @@ async def test_the_example_chute_has_a_job(tmp_path: pathlib.Path) -> None:
         assert record["result"] == {"shelf": "shelves/1", "books": 1}
         books = (await running.http.get(f"/jobs/{job_id}/files/books.jsonl")).text
         assert '"title": "Dune"' in books
+
+
+def test_keys_scoped_to_other_chutes_are_refused(served: Served, keys: tuple[pathlib.Path, str, str]) -> None:
+    from cordwire.server.admission import KeyStore
+
+    with KeyStore(keys[0]) as store:
+        elsewhere, here = store.create("elsewhere", ["demo-bookstore"]), store.create("here", ["test-jobs"])
+    with served.client(elsewhere) as refused, served.client(here) as allowed:
+        assert refused.post("/jobs/add", json={"a": 1}).status_code == 403
+        assert refused.get("/jobs").status_code == 403
+        assert allowed.post("/jobs/add", json={"a": 1}).status_code == 202
