@@ -247,3 +247,11 @@ def test_keys_scoped_to_other_chutes_are_refused(served: Served, keys: tuple[pat
         assert refused.post("/jobs/add", json={"a": 1}).status_code == 403
         assert refused.get("/jobs").status_code == 403
         assert allowed.post("/jobs/add", json={"a": 1}).status_code == 202
+
+
+def test_arguments_are_bounded_by_the_create_rpcs_body_limit(
+    served: Served, keys: tuple[pathlib.Path, str, str]
+) -> None:
+    with served.client(keys[1]) as client:
+        response = client.post("/jobs/render", json={"text": "x" * (1 << 20)})
+        assert response.status_code == 413, response.text

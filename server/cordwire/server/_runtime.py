@@ -57,7 +57,14 @@ class ChuteServer:
         self.invoker = Invoker(chute, guards, observer)
         self.attached = attached
         """Services served beside the chute's (its jobs), each with its own invoker and ``self``."""
-        self._attached_invokers = {a.service.full_name: Invoker(a.owner, guards) for a in attached}
+        self._attached_invokers = {
+            a.service.full_name: Invoker(
+                a.owner,
+                guards,
+                None if observability is None else observability.call_observer(chute.chute_id, a.cords),
+            )
+            for a in attached
+        }
         self.host = host
         self.grace = grace
         self._requested_port = grpc_port

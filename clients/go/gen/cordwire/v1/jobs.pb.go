@@ -556,9 +556,9 @@ const file_cordwire_v1_jobs_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"7\n" +
 	"\x11GetJobFileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path2\xa3\x04\n" +
-	"\x04Jobs\x12d\n" +
-	"\tCreateJob\x12\x1d.cordwire.v1.CreateJobRequest\x1a\x10.cordwire.v1.Job\"&\x8a\xe4\x19\x03(\xca\x01\x82\xd3\xe4\x93\x02\x19:\targuments\"\f/jobs/{name}\x12J\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path2\xa7\x04\n" +
+	"\x04Jobs\x12h\n" +
+	"\tCreateJob\x12\x1d.cordwire.v1.CreateJobRequest\x1a\x10.cordwire.v1.Job\"*\x8a\xe4\x19\a\x18\x80\x80@(\xca\x01\x82\xd3\xe4\x93\x02\x19:\targuments\"\f/jobs/{name}\x12J\n" +
 	"\x06GetJob\x12\x1a.cordwire.v1.GetJobRequest\x1a\x10.cordwire.v1.Job\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/jobs/{id}\x12V\n" +
 	"\bListJobs\x12\x1c.cordwire.v1.ListJobsRequest\x1a\x1d.cordwire.v1.ListJobsResponse\"\r\x82\xd3\xe4\x93\x02\a\x12\x05/jobs\x12P\n" +
