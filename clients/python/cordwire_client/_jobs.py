@@ -6,7 +6,7 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from ._errors import APITimeoutError
+from ._errors import APIConnectionError, APITimeoutError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from ._async import AsyncClient
@@ -87,7 +87,9 @@ class Jobs:
             try:
                 for event in self._client.stream(f"/jobs/{_id(job)}/events", method="GET"):
                     record = event
-            except APITimeoutError:  # no change for a whole read timeout: look again
+            except (APIConnectionError, ServiceUnavailableError):
+                # No change for a whole read timeout, a dropped stream, or a server shutting down:
+                # read the record again (with the client's retries) and follow it anew.
                 record = self.get(job)
         return record
 
@@ -136,7 +138,7 @@ class AsyncJobs:
             try:
                 async for event in self._client.stream(f"/jobs/{_id(job)}/events", method="GET"):
                     record = event
-            except APITimeoutError:
+            except (APIConnectionError, ServiceUnavailableError):
                 record = await self.get(job)
         return record
 

@@ -150,11 +150,23 @@ async def _wait_final(jobs: JobsRuntime, changes: asyncio.Queue[JobRecord], reco
 async def _next(jobs: JobsRuntime, changes: asyncio.Queue[JobRecord], record: JobRecord) -> JobRecord:
     """The record's next version: from the hub, or read again after a quiet REREAD seconds (a
     change made by another process on the same jobs folder reaches no hub here)."""
+    change = asyncio.ensure_future(changes.get())
+    closing = asyncio.ensure_future(jobs.closing.wait())
     try:
-        async with asyncio.timeout(REREAD):
-            return await changes.get()
-    except TimeoutError:
-        return await jobs.backend.get(record.id) or record
+        await asyncio.wait((change, closing), timeout=REREAD, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closing.cancel()
+        if not change.done():
+            change.cancel()
+    if change.done() and not change.cancelled():
+        return change.result()
+    if jobs.closing.is_set():
+        raise CordError(
+            Code.UNAVAILABLE,
+            f"the server is shutting down; job {record.id} is {record.status.value}: watch it again",
+            headers={"Retry-After": "1"},
+        )
+    return await jobs.backend.get(record.id) or record
 
 
 async def watch_job(

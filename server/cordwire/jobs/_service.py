@@ -9,6 +9,8 @@ import pathlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
+
 from ._backend import Backend
 from ._callbacks import deliver
 from ._local import LocalBackend
@@ -49,6 +51,8 @@ class JobsRuntime:
         self._runs: set[asyncio.Task[None]] = set()
         self._callbacks: set[asyncio.Task[bool]] = set()
         self._shutdown = asyncio.Event()
+        self.closing = asyncio.Event()
+        """Set once runs have ended on shutdown: watchers still waiting are told to come back."""
         self._started = False
 
     @property
@@ -59,7 +63,10 @@ class JobsRuntime:
         return self.options.files / self.chute_id / job_id
 
     async def start(self) -> None:
-        await self.backend.open(self._cancel_here)
+        try:
+            await self.backend.open(self._cancel_here)
+        except RedisError as exc:  # a start-up error with a message, not a traceback
+            raise OSError(f"jobs: cannot use Redis at {self.options.redis_url}: {exc}") from exc
         self._workers = [asyncio.ensure_future(self._work()) for _ in range(self.options.max_running)]
         self._started = True
 
@@ -77,6 +84,8 @@ class JobsRuntime:
         for task in self._running.values():
             task.cancel()
         await asyncio.gather(*self._runs, return_exceptions=True)  # their final records are stored
+        self.closing.set()
+        await asyncio.sleep(0)  # the watchers' turn to end before the backend closes
         for callback in self._callbacks:
             callback.cancel()
         await asyncio.gather(*self._callbacks, return_exceptions=True)
