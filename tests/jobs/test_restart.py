@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import signal
+import threading
 
 from .conftest import Served, events
 
@@ -46,17 +48,33 @@ def test_sigterm_lets_a_running_job_finish_within_the_grace(
 ) -> None:
     args = ["--jobs-dir", str(tmp_path / "jobs")]
     first = Served(args, env)
+    lines: list[str] = []
     try:
         with first.client(keys[1]) as client:
             job = client.post("/jobs/wait", json={"seconds": 1.0}).json()
             events(client, job["id"], until="running")
+            queued = client.post("/jobs/render", json={}).json()  # one slot: it waits
+
+            def watch() -> None:
+                with client.stream("GET", f"/jobs/{queued['id']}/events") as response:
+                    lines.extend(line for line in response.iter_lines() if line.startswith("data: "))
+
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            first.stop()
+            watcher.join(timeout=30)
     finally:
         assert first.stop() == 0
+    # Its watcher was told to come back, not left hanging nor given an internal error.
+    assert json.loads(lines[-2][len("data: ") :])["error"]["code"] == "unavailable", lines
     second = Served(args, env)
     try:
         with second.client(keys[1]) as client:
             record = client.get(f"/jobs/{job['id']}").json()
             assert record["status"] == "complete" and record["result"] == "done"
+            assert (
+                events(client, queued["id"])[-1]["status"] == "complete"
+            )  # queued, then run after the restart
     finally:
         second.stop()
 
