@@ -58,3 +58,9 @@ def add(self: Any, a: int, b: int = 1, output_dir: str = "") -> int:
 @chute.cord(public_api_path="/ping", method="GET")
 async def ping(self: Any) -> dict[str, str]:
     return {"pong": "yes"}
+
+
+@chute.job(timeout=60)
+async def own_timeout(self: Any) -> None:
+    """Its own TimeoutError (a call of its that timed out) is an error, not the job's timeout."""
+    raise TimeoutError("the upstream took too long")

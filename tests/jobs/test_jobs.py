@@ -74,6 +74,8 @@ def test_a_raising_job_ends_in_error_with_its_message(
         assert record["status"] == "error"
         assert "the GPU caught fire" in record["error"] and "Traceback" not in record["error"]
         assert record["result"] is None and record["finished_at"]
+        own = events(client, str(_created(client, "own_timeout")["id"]))[-1]
+        assert own["status"] == "error" and own["error"] == "TimeoutError: the upstream took too long"
 
 
 def test_a_job_past_its_timeout_ends_in_timeout(served: Served, keys: tuple[pathlib.Path, str, str]) -> None:

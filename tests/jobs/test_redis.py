@@ -72,3 +72,16 @@ def test_a_queued_job_cancelled_on_another_replica_never_runs(
         for job in busy:
             b.delete(f"/jobs/{job['id']}")
         assert a.get(f"/jobs/{queued['id']}").json()["started_at"] is None
+
+
+def test_output_files_are_served_by_the_replica_that_ran_the_job(
+    replicas: tuple[Served, Served], keys: tuple[pathlib.Path, str, str]
+) -> None:
+    one, two = replicas
+    with one.client(keys[1]) as a, two.client(keys[1]) as b:
+        job = a.post("/jobs/render", json={"frames": 1}).json()
+        assert events(b, job["id"])[-1]["output_filenames"] == ["frame-0.txt", "sub/last.txt"]
+        answers = [c.get(f"/jobs/{job['id']}/files/frame-0.txt") for c in (a, b)]
+        assert sorted(r.status_code for r in answers) == [200, 404]  # separate --jobs-dir folders
+        missing = next(r for r in answers if r.status_code == 404)
+        assert "another replica" in missing.json()["error"]["message"]

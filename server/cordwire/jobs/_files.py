@@ -48,6 +48,13 @@ def resolve_output(folder: pathlib.Path, listed: tuple[str, ...], path: str) -> 
         raise not_found
     root = folder.resolve()
     target = (root / path).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    if not target.is_relative_to(root):
         raise not_found
+    if not target.is_file():  # listed, yet not here: written on another replica's disk
+        raise CordError(
+            Code.NOT_FOUND,
+            f"output file {path!r} is not on this server: the job ran on another replica whose "
+            "--jobs-dir is not shared with this one",
+            param="path",
+        )
     return target

@@ -49,10 +49,13 @@ async def run_job(
     task: asyncio.Task[Any], spec: JobSpec, record: JobRecord, *, shutdown: asyncio.Event
 ) -> Outcome:
     """Await ``task`` (the call) within the spec's timeout; a cancel of ``task`` ends it ``cancelled``."""
+    limit = asyncio.timeout(spec.timeout)
     try:
-        async with asyncio.timeout(spec.timeout):
+        async with limit:
             result = await task
-    except TimeoutError:
+    except TimeoutError as exc:
+        if not limit.expired():  # the job's own TimeoutError (a call of its that timed out)
+            return _error(record, exc)
         return Outcome(
             Status.TIMEOUT, error=f"the job did not finish within its timeout of {spec.timeout:g}s"
         )
@@ -63,14 +66,18 @@ async def run_job(
     except CordError as error:
         return Outcome(Status.ERROR, error=error.message)
     except Exception as exc:
-        # The traceback stays in the server's log; the caller gets the exception's message.
-        log.warning("job %s (%s) raised", record.id, record.name, exc_info=exc)
-        return Outcome(Status.ERROR, error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        return _error(record, exc)
     try:
         result = json.loads(json.dumps(result))
     except (TypeError, ValueError):
         return Outcome(Status.ERROR, error=f"the job returned a {type(result).__name__}, which is not JSON")
     return Outcome(Status.COMPLETE, result=result)
+
+
+def _error(record: JobRecord, exc: BaseException) -> Outcome:
+    # The traceback stays in the server's log; the caller gets the exception's message.
+    log.warning("job %s (%s) raised", record.id, record.name, exc_info=exc)
+    return Outcome(Status.ERROR, error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
 
 def finish(

@@ -44,9 +44,12 @@ class JobSpec:
 
     def check_arguments(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The arguments, validated against the signature; INVALID_ARGUMENT (400) when they do not fit."""
-        for name in RESERVED & arguments.keys():
+        reserved = sorted(RESERVED & arguments.keys())
+        if reserved:
             raise CordError(
-                Code.INVALID_ARGUMENT, f"{name!r} is set by cordwire, not by the caller", param=name
+                Code.INVALID_ARGUMENT,
+                f"{reserved[0]!r} is set by cordwire, not by the caller",
+                param=reserved[0],
             )
         try:
             bound = self.signature.bind_partial(**arguments)
