@@ -85,3 +85,18 @@ def test_output_files_are_served_by_the_replica_that_ran_the_job(
         assert sorted(r.status_code for r in answers) == [200, 404]  # separate --jobs-dir folders
         missing = next(r for r in answers if r.status_code == 404)
         assert "another replica" in missing.json()["error"]["message"]
+
+
+async def test_a_runner_waiting_for_jobs_outlasts_redis_socket_timeouts(redis_url: str) -> None:
+    # redis-py 8 times reads out after 5 s by default; a runner blocks longer than that between
+    # jobs, so its blocking client must wait longer than its block, or idle runners die.
+    from cordwire.jobs._redis import RedisBackend
+
+    backend = RedisBackend(redis_url, "test-jobs", lease_seconds=15.0)
+    try:
+        blocking = backend._blocking.connection_pool.connection_kwargs["socket_timeout"]
+        assert blocking > 15.0
+        assert backend._client.connection_pool.connection_kwargs.get("socket_timeout", 5) <= 5
+    finally:
+        await backend._client.aclose()
+        await backend._blocking.aclose()
