@@ -14,6 +14,7 @@ from ._protos import resolve_service
 
 if TYPE_CHECKING:
     from ._pycords import PyCord
+    from .jobs import JobSpec
     from .server.triton import TritonClient
 
 __all__ = ["Chute", "ChuteDefinitionError", "Hook"]
@@ -62,6 +63,7 @@ class Chute:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._triton: TritonClient | None = None
+        self._jobs: dict[str, JobSpec] = {}
         self.state = State()
         """Per-chute state for hooks and handlers (``self.state.model = ...``), as Starlette's app.state."""
         self._seal()
@@ -173,6 +175,29 @@ class Chute:
             return handler
 
         return register
+
+    def job(self, *, timeout: float | None = None, upload: bool = True) -> Callable[[F], F]:
+        """Register a job: long-running work started by ``POST /jobs/{name}`` (cordwire.jobs).
+
+        The function takes ``self`` and keyword arguments from the request; ``output_dir`` is the
+        folder for its files. ``timeout`` in seconds (None: no limit); ``upload``: keep the files.
+        """
+
+        def register(function: F) -> F:
+            from .jobs import analyse_job
+
+            spec = analyse_job(function, timeout=timeout, upload=upload)
+            if spec.name in self._jobs:
+                raise ChuteDefinitionError(f"chute {self.chute_id!r} has two jobs named {spec.name!r}")
+            self._jobs[spec.name] = spec
+            return function
+
+        return register
+
+    @property
+    def jobs(self) -> dict[str, JobSpec]:
+        """The chute's jobs by name."""
+        return dict(self._jobs)
 
     def on_startup(self) -> Callable[[F], F]:
         """Register a hook run (in order) before the chute reports ready."""

@@ -17,6 +17,7 @@ import grpc
 from ._admission_setup import AdmissionOptions
 from ._console import print_routes
 from ._errors import DefinitionError
+from ._jobs_cli import add_jobs_options, jobs_options
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
@@ -108,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--redis",
         metavar="URL",
-        help="share rate limits, quotas and usage through Redis (redis://host:port/db)",
+        help="share rate limits, quotas, usage and jobs through Redis (redis://host:port/db)",
     )
     serve_cmd.add_argument(
         "--rate-limit", type=float, metavar="RPS", help="requests/s per key (default: none)"
@@ -126,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         help="export per-key Prometheus counters on /metrics (one series per key id; default: off)",
     )
     _add_transcoding_options(serve_cmd)
+    add_jobs_options(serve_cmd)
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -253,6 +255,7 @@ def _serve(args: argparse.Namespace) -> int:
             usage_metrics=args.usage_metrics,
             ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
             match_empty_segments=args.match_empty_segments,
+            jobs=jobs_options(args),
         )
         _run(serve(chute, options))
     except DefinitionError as exc:

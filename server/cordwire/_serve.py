@@ -17,6 +17,7 @@ import uvicorn
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
+from ._jobs_setup import build_jobs
 from .gateway import (
     USAGE_PATH,
     ChuteEndpoint,
@@ -27,6 +28,8 @@ from .gateway import (
     fetch_services,
     usage_page,
 )
+from .jobs import JOBS_SERVICE_NAME as JOBS_SERVICE
+from .jobs import JobsOptions
 from .server import ChuteServer
 from .server.admission import Admission, admission_guard, key_check, resolve_keys_db
 from .server.observability import Observability, Tracing
@@ -59,6 +62,9 @@ class ServeOptions:
     """Drop query parameters that name no field instead of answering 400 (Envoy's option name)."""
     match_empty_segments: bool = False
     """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}`` (default: 404)."""
+
+    jobs: JobsOptions | None = None
+    """Where the chute's jobs live and their limits; None: beside the keys DB (Redis with --redis)."""
 
 
 class _Transcoding(TypedDict):
@@ -96,6 +102,13 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     guard = admission_guard(admission, chute.chute_id)
     metrics_check = key_check(admission, chute.chute_id) if options.metrics_auth else None
     meter = _meter(options, observability)
+    jobs = build_jobs(
+        chute,
+        options.jobs,
+        admission,
+        keys_db=options.admission.keys_db,
+        redis_url=options.admission.redis_url,
+    )
     server = ChuteServer(
         chute,
         host=options.host,
@@ -105,6 +118,7 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         grace=options.grace,
         observability=observability,
         observers=() if meter is None else (meter.observer(chute.chute_id),),
+        attached=jobs,
     )
     pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
     config = uvicorn.Config(
@@ -173,8 +187,12 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
+        # The jobs service is the upstream chute's (one chute per server): its routes join the chute's.
+        jobs = [s for s in services if s.full_name == JOBS_SERVICE]
+        chutes = [s for s in services if s.full_name != JOBS_SERVICE]
         gateway = Gateway(
-            [ChuteEndpoint.for_service(s, dispatcher) for s in services], **_transcoding(options)
+            [ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes],
+            **_transcoding(options),
         )
         config = uvicorn.Config(
             ObservedGateway(gateway, observability),

@@ -147,9 +147,11 @@ class Gateway:
         shaped = shape_response(target, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
         if isinstance(shaped, RawBody):
-            await send_response(send, 200, shaped.data, shaped.content_type.encode("latin-1"), headers)
+            await send_response(
+                send, target.http_status, shaped.data, shaped.content_type.encode("latin-1"), headers
+            )
         else:
-            await send_json(send, 200, shaped, headers)
+            await send_json(send, target.http_status, shaped, headers)
 
     async def _stream(
         self,

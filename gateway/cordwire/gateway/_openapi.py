@@ -220,7 +220,7 @@ def _operation(route: Route, params: list[Any], op_id: str, tag: str, schemas: _
         content.update(_response_content(route.twin, schemas))
         op["description"] = f"Streams (server-sent events) when `{route.stream_selector}` is true."
     op["responses"] = {
-        "200": {"description": "OK", "content": content},
+        str(route.http_status): {"description": "OK", "content": content},
         "default": {"description": "Error", "content": {"application/json": {"schema": _ERROR_REF}}},
     }
     return op

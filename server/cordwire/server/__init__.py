@@ -2,7 +2,8 @@
 
 from cordwire._context import CordContext
 
+from ._attached import AttachedService
 from ._invoke import CallGuard, Invoker
 from ._runtime import ChuteServer
 
-__all__ = ["CallGuard", "ChuteServer", "CordContext", "Invoker"]
+__all__ = ["AttachedService", "CallGuard", "ChuteServer", "CordContext", "Invoker"]
