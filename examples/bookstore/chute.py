@@ -6,6 +6,7 @@ Run it with ``cordwire serve examples/bookstore/chute.py:chute``.
 from __future__ import annotations
 
 import asyncio
+import json
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -95,6 +96,16 @@ async def sleep(self: Any, request: Any, context: Any) -> dict[str, bool]:
     self.sleep_started.set()
     await asyncio.sleep(request.seconds)
     return {"cancelled": False}
+
+
+@chute.job(timeout=600, upload=True)
+async def export_shelf(self: Any, shelf: str = "shelves/1", output_dir: str = "") -> dict[str, Any]:
+    """A job (``POST /jobs/export_shelf``): the shelf's books as JSON Lines in its output folder,
+    then ``GET /jobs/{id}/files/books.jsonl``."""
+    books = [b for name, b in sorted(self.books.items()) if name.startswith(shelf + "/")]
+    lines = "".join(json.dumps(b) + "\n" for b in books)
+    await asyncio.to_thread(pathlib.Path(output_dir, "books.jsonl").write_text, lines)
+    return {"shelf": shelf, "books": len(books)}
 
 
 @chute.cord("Whoami")

@@ -2,8 +2,9 @@
 
 from ._chute import Chute
 from ._codes import Code
+from ._context import CordContext
 from ._cords import ChuteDefinitionError
-from ._errors import CordError
+from ._errors import CordError, DefinitionError
 from ._protos import load_proto_files
 from ._pycords import Depends, File, Header, HTTPException, Request, Response, UploadFile
 
@@ -11,7 +12,9 @@ __all__ = [
     "Chute",
     "ChuteDefinitionError",
     "Code",
+    "CordContext",
     "CordError",
+    "DefinitionError",
     "Depends",
     "File",
     "HTTPException",

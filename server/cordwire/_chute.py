@@ -16,6 +16,7 @@ from ._protos import resolve_service
 if TYPE_CHECKING:
     from ._asgi_chute import ChuteApp
     from ._pycords import LoopPool, PyCord
+    from .jobs import JobSpec
     from .server.triton import TritonClient
 
 __all__ = ["Chute", "ChuteDefinitionError", "Hook"]
@@ -34,6 +35,13 @@ def warn_ignored(where: str, options: Mapping[str, Any]) -> None:
         if (where, name) not in _WARNED:
             _WARNED.add((where, name))
             log.warning("%s option %r has no meaning on cordwire (one machine); ignored", where, name)
+
+
+class State:
+    """An attribute bag for a chute's own state: nothing in it belongs to cordwire."""
+
+    def __repr__(self) -> str:
+        return f"State({vars(self)!r})"
 
 
 class Chute:
@@ -94,6 +102,10 @@ class Chute:
         self._triton: TritonClient | None = None
         self._workers: LoopPool | None = None
         self._asgi: ChuteApp | None = None
+        self._jobs: dict[str, JobSpec] = {}
+        self.state = State()
+        """Per-chute state for hooks and handlers (``self.state.model = ...``), as Starlette's app.state."""
+        self._seal()
 
     @property
     def chute_id(self) -> str:
@@ -240,6 +252,29 @@ class Chute:
 
         return register
 
+    def job(self, *, timeout: float | None = None, upload: bool = True) -> Callable[[F], F]:
+        """Register a job: long-running work started by ``POST /jobs/{name}`` (cordwire.jobs).
+
+        The function takes ``self`` and keyword arguments from the request; ``output_dir`` is the
+        folder for its files. ``timeout`` in seconds (None: no limit); ``upload``: keep the files.
+        """
+
+        def register(function: F) -> F:
+            from .jobs import analyse_job
+
+            spec = analyse_job(function, timeout=timeout, upload=upload)
+            if spec.name in self._jobs:
+                raise ChuteDefinitionError(f"chute {self.chute_id!r} has two jobs named {spec.name!r}")
+            self._jobs[spec.name] = spec
+            return function
+
+        return register
+
+    @property
+    def jobs(self) -> dict[str, JobSpec]:
+        """The chute's jobs by name."""
+        return dict(self._jobs)
+
     def on_startup(self, priority: int = 50) -> Callable[[F], F]:
         """Register a hook run before the chute reports ready: lower ``priority`` first, then in order."""
         return self._hook(self._startup, priority)
@@ -275,3 +310,25 @@ class Chute:
                 f"(register each with @chute.cord('RpcName'))"
             )
         return {name: bind_cord(self.service.methods_by_name[name], h) for name, h in self._handlers.items()}
+
+    def rpc(self, rpc_name: str) -> Callable[[F], F]:
+        """Bind the handler ``(self, request, context)`` of the service's RPC ``rpc_name``.
+
+        The proto-first entry point (``@chute.cord("RpcName")`` is the same); Python-first cords,
+        whose RPCs cordwire synthesizes, are declared with ``@chute.cord(public_api_path=...)``.
+        """
+        return self.cord(rpc_name)
+
+    def _seal(self) -> None:
+        # From here on, cordwire's own attributes cannot be replaced by user code by accident (hooks
+        # set state on `self`, as the Chutes SDK does: a hook's `self.name = ...` would rename the chute).
+        reserved = {n for n in (*vars(self), *dir(type(self))) if not n.startswith("_")}
+        object.__setattr__(self, "_reserved", frozenset(reserved))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in getattr(self, "_reserved", ()):
+            raise AttributeError(
+                f"{name!r} is cordwire's attribute of chute {self.chute_id!r}: "
+                f"keep your own state under another name, or in self.state.{name}"
+            )
+        object.__setattr__(self, name, value)

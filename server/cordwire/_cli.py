@@ -8,6 +8,7 @@ import logging
 import os
 import pathlib
 import sys
+import traceback
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -15,11 +16,14 @@ import grpc
 
 from ._admission_setup import AdmissionOptions
 from ._console import print_routes
+from ._errors import DefinitionError
+from ._jobs_cli import add_jobs_options, jobs_options
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
+from .server.usage import add_usage_command
 
 __all__ = ["main"]
 
@@ -58,6 +62,19 @@ def _add_ops_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_transcoding_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ignore-unknown-query-parameters",
+        action="store_true",
+        help="drop query parameters that name no request field (default: 400 naming them, as Envoy)",
+    )
+    command.add_argument(
+        "--match-empty-segments",
+        action="store_true",
+        help="let an empty path segment ('//', a trailing '/') fill '*' and '{var}' (default: 404)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cordwire", description="Serve protobuf-defined chutes.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-auth", action="store_true", help="accept calls without an API key (development)"
     )
     serve_cmd.add_argument(
-        "--redis", metavar="URL", help="share rate limits through Redis (redis://host:port/db)"
+        "--redis",
+        metavar="URL",
+        help="share rate limits, quotas, usage and jobs through Redis (redis://host:port/db)",
     )
     serve_cmd.add_argument(
         "--rate-limit", type=float, metavar="RPS", help="requests/s per key (default: none)"
@@ -102,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
     )
+    serve_cmd.add_argument(
+        "--usage-metrics",
+        action="store_true",
+        help="export per-key Prometheus counters on /metrics (one series per key id; default: off)",
+    )
+    _add_transcoding_options(serve_cmd)
+    add_jobs_options(serve_cmd)
     _add_ops_options(serve_cmd)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
@@ -122,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    _add_transcoding_options(gateway_cmd)
     _add_ops_options(gateway_cmd)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
@@ -132,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("target", help="module:attr or path/to/file.py:attr naming a Chute")
     export_cmd.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export_cmd.set_defaults(func=_protos_export)
-    add_keys_commands(commands)
+    add_usage_command(add_keys_commands(commands))
     return parser
 
 
@@ -146,18 +173,24 @@ def _routes(args: argparse.Namespace) -> int:
     try:
         chute = load_target(args.target)
         print_routes(chute)
-    except ValueError as exc:  # target, chute definition and route errors
-        print(f"cordwire: error: {exc}", file=sys.stderr)
-        return 1
+    except DefinitionError as exc:
+        return _report(exc)
     return 0
+
+
+def _report(error: DefinitionError) -> int:
+    """One line for a start-up error; the traceback too when user code raised its cause."""
+    if error.__cause__ is not None and not isinstance(error.__cause__, DefinitionError):
+        traceback.print_exception(error.__cause__, file=sys.stderr)
+    print(f"cordwire: error: {error}", file=sys.stderr)
+    return 1
 
 
 def _protos_export(args: argparse.Namespace) -> int:
     try:
         text = export_proto(load_target(args.target))
-    except ValueError as exc:  # target and chute definition errors
-        print(f"cordwire: error: {exc}", file=sys.stderr)
-        return 1
+    except DefinitionError as exc:
+        return _report(exc)
     if args.output:
         pathlib.Path(args.output).write_text(text)
     else:
@@ -181,7 +214,13 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
+    options = ServeOptions(
+        host=args.host,
+        http_port=args.http_port,
+        otlp_endpoint=args.otlp_endpoint,
+        ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+        match_empty_segments=args.match_empty_segments,
+    )
     try:
         _run(serve_gateway(args.upstream, options))
     except (OSError, grpc.FutureTimeoutError) as exc:
@@ -213,9 +252,15 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
+            usage_metrics=args.usage_metrics,
+            ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+            match_empty_segments=args.match_empty_segments,
+            jobs=jobs_options(args),
         )
         _run(serve(chute, options))
-    except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
+    except DefinitionError as exc:
+        return _report(exc)
+    except OSError as exc:  # an address in use, a keys database that cannot be opened
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

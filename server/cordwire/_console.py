@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ._chute import Chute
 from ._cords import CordKind
-from ._route_listing import route_lines
+from ._route_listing import chute_routes, route_lines
 from .gateway._routes import Route, compile_routes
 
 __all__ = ["StartupConsole", "print_routes", "stdout_console", "try_it"]
@@ -112,7 +112,7 @@ def routes_table(chute: Chute) -> Table:
     table.add_column("path")
     table.add_column("RPC", style="cyan")
     table.add_column("shape")
-    for route in compile_routes(chute.service).routes:
+    for route in chute_routes(chute):
         table.add_row(route.http_method, route.template.source, route.method.name, _shape(route))
         if route.twin is not None:
             table.add_row("", f"  {route.stream_selector}=true", route.twin.method.name, _shape(route.twin))

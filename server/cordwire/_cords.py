@@ -11,6 +11,8 @@ from typing import Any
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
+from cordwire._errors import DefinitionError
+
 from ._protos import cord_options, message_class
 from .v1 import options_pb2
 
@@ -19,7 +21,7 @@ __all__ = ["ChuteDefinitionError", "Cord", "CordKind", "bind_cord"]
 Handler = Callable[..., Any]
 
 
-class ChuteDefinitionError(ValueError):
+class ChuteDefinitionError(DefinitionError):
     """The chute is defined wrongly (a start-up error, never a status at request time)."""
 
 

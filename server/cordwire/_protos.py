@@ -26,6 +26,8 @@ from google.protobuf.descriptor import Descriptor, FileDescriptor, MethodDescrip
 from google.protobuf.message import Message
 from grpc_tools import protoc
 
+from cordwire._errors import DefinitionError
+
 # Registers cordwire's options in the default pool, so services compiled later can read them.
 from .v1 import options_pb2
 
@@ -63,7 +65,7 @@ _PROTO_ROOT = next(
 _WELL_KNOWN = pathlib.Path(grpc_tools.__file__).parent / "_proto"
 
 
-class ProtoCompileError(ValueError):
+class ProtoCompileError(DefinitionError):
     """A `.proto` file did not compile; the message is protoc's."""
 
 
@@ -122,7 +124,7 @@ def resolve_service(service: ServiceDescriptor | str) -> ServiceDescriptor:
     try:
         return cast(ServiceDescriptor, _default_pool().FindServiceByName(service))
     except KeyError:
-        raise ValueError(
+        raise DefinitionError(
             f"service {service!r} is not in the descriptor pool: import its _pb2 module "
             "or load its .proto file first"
         ) from None

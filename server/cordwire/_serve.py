@@ -9,6 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import Iterator
+from typing import TypedDict
 
 import grpc
 import uvicorn
@@ -16,10 +17,23 @@ import uvicorn
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
-from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
+from ._jobs_setup import build_jobs
+from .gateway import (
+    USAGE_PATH,
+    ChuteEndpoint,
+    Gateway,
+    ObservedGateway,
+    RemoteDispatcher,
+    create_app,
+    fetch_services,
+    usage_page,
+)
+from .jobs import JOBS_SERVICE_NAME as JOBS_SERVICE
+from .jobs import JobsOptions
 from .server import ChuteServer
-from .server.admission import admission_guard, key_check
+from .server.admission import Admission, admission_guard, key_check, resolve_keys_db
 from .server.observability import Observability, Tracing
+from .server.usage import UsageMeter, UsageReader, build_meter, usage_reader
 
 __all__ = ["ServeOptions", "serve", "serve_gateway"]
 
@@ -42,6 +56,27 @@ class ServeOptions:
     """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+    usage_metrics: bool = False
+    """Export per-key Prometheus counters (one series per key id: off by default)."""
+    ignore_unknown_query_parameters: bool = False
+    """Drop query parameters that name no field instead of answering 400 (Envoy's option name)."""
+    match_empty_segments: bool = False
+    """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}`` (default: 404)."""
+
+    jobs: JobsOptions | None = None
+    """Where the chute's jobs live and their limits; None: beside the keys DB (Redis with --redis)."""
+
+
+class _Transcoding(TypedDict):
+    ignore_unknown_query_parameters: bool
+    match_empty_segments: bool
+
+
+def _transcoding(options: ServeOptions) -> _Transcoding:
+    return {
+        "ignore_unknown_query_parameters": options.ignore_unknown_query_parameters,
+        "match_empty_segments": options.match_empty_segments,
+    }
 
 
 def _observability(options: ServeOptions) -> Observability:
@@ -66,17 +101,32 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     admission = build_admission(options.admission, console.dev_key_created)
     guard = admission_guard(admission, chute.chute_id)
     metrics_check = key_check(admission, chute.chute_id) if options.metrics_auth else None
+    meter = _meter(options, observability)
+    jobs = build_jobs(
+        chute,
+        options.jobs,
+        admission,
+        keys_db=options.admission.keys_db,
+        redis_url=options.admission.redis_url,
+    )
     server = ChuteServer(
         chute,
         host=options.host,
         grpc_port=options.grpc_port,
         triton=options.triton,
-        guards=(guard,),
+        guards=(guard,) if meter is None else (guard, meter.guard),
         grace=options.grace,
         observability=observability,
+        observers=() if meter is None else (meter.observer(chute.chute_id),),
+        attached=jobs,
     )
+    pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
     config = uvicorn.Config(
-        ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
+        ObservedGateway(
+            create_app(server, pages=pages, **_transcoding(options)),
+            observability,
+            metrics_check=metrics_check,
+        ),
         host=options.host,
         port=options.http_port,
         lifespan="off",
@@ -86,6 +136,8 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     http = _HttpServer(config)
     try:
         await server.start()
+        if meter is not None:
+            await meter.start()
         http_task = asyncio.create_task(http.serve())
         while not http.started:
             if http_task.done():
@@ -103,8 +155,24 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         await http_task
     finally:
         await server.stop()
+        if meter is not None:
+            await meter.aclose()  # the last second's counts, once every call has ended
         if observability.tracing is not None:
             observability.tracing.shutdown()  # flushes the spans still batched
+
+
+def _meter(options: ServeOptions, observability: Observability) -> UsageMeter | None:
+    """Usage accounting and quotas, beside the keys (or in Redis); none without keys (--no-auth)."""
+    if options.admission.no_auth:
+        return None
+    registry = observability.metrics.registry if options.usage_metrics else None
+    keys_db = resolve_keys_db(options.admission.keys_db)
+    return build_meter(keys_db, options.admission.redis_url, registry=registry)
+
+
+def _reader(meter: UsageMeter, admission: Admission, chute_id: str) -> UsageReader:
+    # Reading usage is admitted like a call (key, chute, rate limit); it holds no slot.
+    return usage_reader(meter, lambda metadata: admission.admit(metadata, chute_id))
 
 
 async def serve_gateway(upstream: str, options: ServeOptions) -> None:
@@ -119,7 +187,13 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     observability = _observability(options)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
-        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
+        # The jobs service is the upstream chute's (one chute per server): its routes join the chute's.
+        jobs = [s for s in services if s.full_name == JOBS_SERVICE]
+        chutes = [s for s in services if s.full_name != JOBS_SERVICE]
+        gateway = Gateway(
+            [ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes],
+            **_transcoding(options),
+        )
         config = uvicorn.Config(
             ObservedGateway(gateway, observability),
             host=options.host,

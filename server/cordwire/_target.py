@@ -7,6 +7,8 @@ import importlib.util
 import pathlib
 import sys
 
+from cordwire._errors import DefinitionError
+
 from ._chute import Chute
 
 __all__ = ["DEFAULT_TARGET", "TargetError", "load_target"]
@@ -14,7 +16,7 @@ __all__ = ["DEFAULT_TARGET", "TargetError", "load_target"]
 DEFAULT_TARGET = "cordwire.demo:chute"
 
 
-class TargetError(ValueError):
+class TargetError(DefinitionError):
     """The target does not name a Chute."""
 
 

@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from ._chute import Chute
 from ._cords import Cord
 from .gateway import create_app
+from .jobs import JobsOptions, attach_jobs
 from .server import CallGuard, ChuteServer
 
 __all__ = ["RunningChute", "serve_chute"]
@@ -78,9 +79,15 @@ async def serve_chute(
     guards: tuple[CallGuard, ...] = (),
     grace: float = 5.0,
     ready_timeout: float | None = 120.0,
+    jobs: JobsOptions | None = None,
 ) -> AsyncIterator[RunningChute]:
-    """Serve ``chute`` on a free loopback port until the block exits, then shut it down."""
-    server = ChuteServer(chute, grpc_port=0, triton=triton, guards=guards, grace=grace)
+    """Serve ``chute`` on a free loopback port until the block exits, then shut it down.
+
+    ``jobs``: serve the chute's jobs (``/jobs``, cordwire.v1.Jobs) with these options, every
+    caller as one owner.
+    """
+    attached = (attach_jobs(chute, jobs),) if jobs is not None and chute.jobs else ()
+    server = ChuteServer(chute, grpc_port=0, triton=triton, guards=guards, grace=grace, attached=attached)
     try:
         await server.start()
         await server.wait_ready(ready_timeout)

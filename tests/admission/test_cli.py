@@ -61,7 +61,7 @@ def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(["keys", "list", *db], capsys)
     assert code == 0 and key not in out and key[16:] not in out
     lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "ID", "CHUTES", "CREATED", "STATUS"]
+    assert lines[0].split() == ["NAME", "ID", "CHUTES", "QUOTA", "CREATED", "STATUS"]
     assert "alice" in lines[1] and key[3:15] in lines[1] and "*" in lines[1] and "active" in lines[1]
     assert "me-a,me-b" in lines[2]
 

@@ -26,7 +26,7 @@ def _body(case: dict[str, Any]) -> bytes:
     return body.encode() if isinstance(body, str) else json.dumps(body).encode()
 
 
-@pytest.mark.parametrize("case", load_cases("binding.json"))
+@pytest.mark.parametrize("case", load_cases("binding.json") + load_cases("numbers.json"))
 def test_bind(matcher: Matcher, case: dict[str, Any]) -> None:
     method, target = case["request"].split(" ", 1)
     path, _, query = target.partition("?")

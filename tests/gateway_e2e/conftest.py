@@ -50,6 +50,11 @@ class Chutes:
             endpoints = [_endpoint(mode, servers[cid], channels[cid]) for cid in (MAIN, OTHER)]
             self.gateways[mode] = Gateway(endpoints)
             self.gateways[f"{mode}/single"] = Gateway(endpoints[:1])
+            # Both judgement calls turned the other way (serve --ignore-unknown-query-parameters
+            # --match-empty-segments).
+            self.gateways[f"{mode}/lenient"] = Gateway(
+                endpoints, ignore_unknown_query_parameters=True, match_empty_segments=True
+            )
 
     def probes(self, chute_id: str = MAIN) -> Probes:
         """Fresh probes for ``chute_id``'s handlers (earlier cases may have set the old ones)."""

@@ -3,7 +3,8 @@
 A row's ``request`` has ``method``, ``path`` (query string included, sent as written),
 ``headers``, and one of ``json`` (sent as application/json), ``body`` (text as is) or
 ``body_size`` (that many ``x``); ``chunked`` sends the body without a Content-Length and
-``gateway: "single"`` uses a gateway serving only the main chute. Its ``expect`` has ``status``
+``gateway: "single"`` uses a gateway serving only the main chute, ``"lenient"`` one with
+``ignore_unknown_query_parameters`` and ``match_empty_segments`` set. Its ``expect`` has ``status``
 and any of: ``json`` (exact), ``json_subset``, ``text``, ``headers`` (``"*"``: present),
 ``absent_headers``, ``sse`` and ``ndjson`` (the decoded events, ``"[DONE]"`` as a string).
 """
@@ -23,7 +24,7 @@ from .conftest import Chutes, client_for, load_cases
 @pytest.mark.parametrize("case", load_cases("http.json"))
 async def test_http_case(case: dict[str, Any], chutes: Chutes, mode: str) -> None:
     req = case["request"]
-    gateway = chutes.gateways[f"{mode}/single" if req.get("gateway") == "single" else mode]
+    gateway = chutes.gateways[f"{mode}/{req['gateway']}" if "gateway" in req else mode]
     async with client_for(gateway) as client:
         response = await client.send(_build(client, req))
     check(response, case["expect"])

@@ -7,8 +7,9 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import descriptor_pool
+from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from cordwire import Chute
@@ -81,3 +82,24 @@ async def test_graceful_stop_drains_in_flight_calls_and_refuses_new_ones(booksto
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await running.call("GetBook", {"name": "shelves/1/books/1"}, timeout=2)
         assert info.value.code() is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_reflection_answers_under_v1_and_v1alpha(running: RunningChute) -> None:
+    list_services = reflection_pb2.ServerReflectionRequest(list_services="")
+    v1_name = "grpc.reflection.v1.ServerReflection"
+    describe = reflection_pb2.ServerReflectionRequest(file_containing_symbol=v1_name)
+    for package in ("v1", "v1alpha"):
+        call = running.channel.stream_stream(
+            f"/grpc.reflection.{package}.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        replies = [reply async for reply in call(iter([list_services, describe]))]
+        names = {s.name for s in replies[0].list_services_response.service}
+        assert {"bookstore.v1.Bookstore", v1_name} <= names, package
+        assert "grpc.reflection.v1alpha.ServerReflection" in names
+        files = [
+            descriptor_pb2.FileDescriptorProto.FromString(f)
+            for f in replies[1].file_descriptor_response.file_descriptor_proto
+        ]
+        assert files[0].package == "grpc.reflection.v1", package

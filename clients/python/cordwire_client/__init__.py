@@ -31,6 +31,7 @@ from ._errors import (
     ServiceUnavailableError,
     UnimplementedError,
 )
+from ._jobs import FINAL_STATUSES, AsyncJobs, Jobs
 from ._retry import RetryPolicy
 from ._sync import Client
 
@@ -50,9 +51,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "FINAL_STATUSES",
     "APIConnectionError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncJobs",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -62,6 +65,7 @@ __all__ = [
     "CordError",
     "DeadlineExceededError",
     "InternalServerError",
+    "Jobs",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from ._base import Settings, connection_error, decode, error_from, is_event_stream
+from ._jobs import AsyncJobs
 from ._retry import RetryPolicy
 from ._sse import aiter_messages
 
@@ -49,6 +50,8 @@ class AsyncClient:
         )
         self._sleep = sleep
         self._clock = clock
+        self.jobs = AsyncJobs(self)
+        """The chute's jobs: ``create``, ``get``, ``list``, ``cancel``, ``wait``, ``download``."""
 
     async def call(
         self, path: str, json: Any = None, *, method: str | None = None, headers: dict[str, str] | None = None

@@ -116,6 +116,13 @@ def code_for_http_status(status: int) -> Code:
     return Code.INVALID_ARGUMENT if 400 <= status < 500 else Code.INTERNAL
 
 
-def error_type(code: Code) -> str:
-    """The OpenAI-style ``error.type`` for ``code``."""
+# Statuses that are the caller's fault although their code is not (RESOURCE_EXHAUSTED reads as a rate
+# limit): a body or headers over the limit.
+_CALLER_FAULT_STATUSES = frozenset({413, 431})
+
+
+def error_type(code: Code, status: int | None = None) -> str:
+    """The OpenAI-style ``error.type`` for ``code`` (answered with HTTP ``status``, when it differs)."""
+    if status in _CALLER_FAULT_STATUSES:
+        return "invalid_request_error"
     return _ERROR_TYPE.get(code, "server_error")

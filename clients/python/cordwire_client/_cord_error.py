@@ -54,7 +54,7 @@ class CordError(Exception):
         return {
             "error": {
                 "message": self.message,
-                "type": self.error_type or error_type(self.code),
+                "type": self.error_type or error_type(self.code, self.http_status),
                 "param": self.param,
                 "code": self.reason or self.code.name.lower(),
             }

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from ._base import Settings, connection_error, decode, error_from, is_event_stream
+from ._jobs import Jobs
 from ._retry import RetryPolicy
 from ._sse import iter_messages
 
@@ -48,6 +49,8 @@ class Client:
         )
         self._sleep = sleep
         self._clock = clock
+        self.jobs = Jobs(self)
+        """The chute's jobs: ``create``, ``get``, ``list``, ``cancel``, ``wait``, ``download``."""
 
     def call(
         self, path: str, json: Any = None, *, method: str | None = None, headers: dict[str, str] | None = None

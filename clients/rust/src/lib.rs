@@ -8,7 +8,7 @@
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 
 pub mod cordwire {
-    /// cordwire's own options (`cordwire.v1`).
+    /// cordwire's own options and the Jobs service (`cordwire.v1`).
     pub mod v1 {
         include!("gen/cordwire/v1/cordwire.v1.rs");
     }

@@ -5,8 +5,10 @@ from ._dispatch import Dispatcher, InProcessDispatcher, RemoteDispatcher
 from ._endpoints import ChuteEndpoint
 from ._observe import ObservedGateway
 from ._reflection import fetch_services
+from ._usage import USAGE_PATH, usage_page
 
 __all__ = [
+    "USAGE_PATH",
     "ChuteEndpoint",
     "Dispatcher",
     "Gateway",
@@ -15,4 +17,5 @@ __all__ = [
     "RemoteDispatcher",
     "create_app",
     "fetch_services",
+    "usage_page",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cordwire._codes import Code
+from cordwire._context import CordContext, HttpCall
 from cordwire._errors import CordError
-from cordwire.server import ChuteServer, CordContext, HttpCall
+from cordwire.server import ChuteServer
 
 from ._asgi import (
     DEFAULT_BODY_TIMEOUT,
@@ -26,7 +27,7 @@ from ._asgi import (
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
 from ._observe import ROUTE_KEY
-from ._pages import Pages
+from ._pages import Page, Pages
 from ._requests import BODY_KEY, header, read_request
 from ._responses import RawBody, shape_response
 from ._routes import Route
@@ -47,12 +48,22 @@ class Gateway:
         *,
         body_limit: int = DEFAULT_BODY_LIMIT,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        pages: Mapping[str, Page] | None = None,
+        ignore_unknown_query_parameters: bool = False,
+        match_empty_segments: bool = False,
     ) -> None:
+        """``pages``: more GET pages by path beside /healthz, /openapi.json, /docs; unlike those,
+        they check the caller themselves (``/v1/usage``)."""
         self.endpoints = {e.chute_id: e for e in endpoints}
+        self.ignore_unknown_query_parameters = ignore_unknown_query_parameters
+        """Drop query parameters that name no field (or a bound one) instead of a 400 (Envoy's name)."""
+        self.match_empty_segments = match_empty_segments
+        """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}``."""
         self.body_limit = body_limit
         self.body_timeout = body_timeout
         """Seconds a request body may take to arrive (then 408)."""
         self.pages = Pages(self.endpoints)
+        self.pages.by_path.update(pages or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -97,7 +108,9 @@ class Gateway:
         self, scope: Scope, receive: Receive, send: Send, request_id: str, out: list[tuple[bytes, bytes]]
     ) -> None:
         endpoint, path = self._endpoint(scope)
-        route, bindings = endpoint.matcher.match(scope["method"], path)
+        route, bindings = endpoint.matcher.match(
+            scope["method"], path, empty_segments=self.match_empty_segments
+        )
         scope[ROUTE_KEY] = (endpoint.chute_id, route)  # for metrics and the access log
         metadata, deadline = call_metadata(scope["headers"])
         ctx = CordContext(
@@ -108,7 +121,13 @@ class Gateway:
                 Code.UNAVAILABLE, f"chute {endpoint.chute_id} is not ready yet", headers={"Retry-After": "1"}
             )
         request = await read_request(
-            scope, receive, route, bindings, body_limit=self.body_limit, body_timeout=self.body_timeout
+            scope,
+            receive,
+            route,
+            bindings,
+            body_limit=self.body_limit,
+            body_timeout=self.body_timeout,
+            ignore_unknown_query=self.ignore_unknown_query_parameters,
         )
         ctx.http = _http_call(scope)
         target = route.select(request)
@@ -128,7 +147,7 @@ class Gateway:
             watcher.cancel()
         shaped = shape_response(target, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
-        status = ctx.response_status or 200
+        status = ctx.response_status or target.http_status
         if status in (204, 304):  # no content: a body would break the HTTP/1.1 framing
             await send_response(send, status, b"", b"application/json", headers)
         elif isinstance(shaped, RawBody):

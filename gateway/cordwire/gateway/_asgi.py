@@ -96,7 +96,6 @@ def _too_large(limit: int) -> CordError:
         Code.RESOURCE_EXHAUSTED,
         f"request body is larger than {limit} bytes",
         reason="request_too_large",
-        error_type="invalid_request_error",
         headers={"connection": "close"},
     )
 

@@ -1,7 +1,8 @@
 """Request binding: path variables, query parameters and the body become one request message.
 
-Everything goes through ``json_format.ParseDict`` (proto3 JSON mapping); this module only decides
-which JSON goes where. Order: body, then query, then path variables, so a path variable wins
+Everything goes through the proto3 JSON mapping (``._codec.decode``: json_format's, compiled per
+message type), after ``._strict`` has checked the values; this module only decides which JSON
+goes where. Order: body, then query, then path variables, so a path variable wins
 over the same field sent in a ``body: "*"`` JSON object (as grpc-gateway does).
 """
 
@@ -20,8 +21,10 @@ from cordwire._codes import Code
 from cordwire._errors import CordError
 from cordwire._protos import message_class
 
+from ._codec import decode
 from ._fields import FieldInfo, TextKind, resolve_path, text_to_json
 from ._parse_errors import describe, explain
+from ._strict import FieldValueError, check_message, value_checker
 from ._templates import RouteError, Template
 
 if TYPE_CHECKING:
@@ -108,7 +111,7 @@ def bind_request(
         _check_depth(body, js)
         if plan.object_body and not isinstance(js, dict):
             raise CordError(Code.INVALID_ARGUMENT, "request body must be a JSON object", param=_param(plan))
-        _parse(js if plan.body == "*" else {plan.body: js}, request)
+        _parse(plan.message, js if plan.body == "*" else {plan.body: js}, request)
     _apply(_query_leaves(plan, query, ignore_unknown_query), request)
     path_leaves = []
     for name, text in bindings.items():
@@ -181,8 +184,11 @@ def _convert(leaf: FieldInfo, values: list[str], key: str) -> object:
         raise CordError(
             Code.INVALID_ARGUMENT, f"{key!r} is not repeated but was given more than once", param=key
         )
+    check = value_checker(leaf.descriptor)
     try:
-        converted = [text_to_json(leaf.kind, v) for v in values]
+        converted = [check(text_to_json(leaf.kind, v), key) for v in values]
+    except FieldValueError as e:
+        raise CordError(Code.INVALID_ARGUMENT, f"invalid value for {key!r}: {e.reason}", param=key) from None
     except ValueError as e:
         raise CordError(Code.INVALID_ARGUMENT, f"invalid value for {key!r}: {e}", param=key) from None
     return converted if leaf.repeated else converted[0]
@@ -198,7 +204,7 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
             node = node.setdefault(name, {})
         node[names[-1]] = value
     try:
-        json_format.ParseDict(js, request, ignore_unknown_fields=False)
+        decode(js, request, merge=True)
     except json_format.ParseError as error:
         # Find the parameter at fault, one at a time (the error path only), to name it.
         for key, names, value in leaves:
@@ -215,9 +221,11 @@ def _apply(leaves: list[_Leaf], request: Message) -> None:
         raise CordError(Code.INVALID_ARGUMENT, detail, param=param) from None
 
 
-def _parse(js: Any, request: Message) -> None:
+def _parse(message: Descriptor, js: Any, request: Message) -> None:
     try:
-        json_format.ParseDict(js, request, ignore_unknown_fields=False)
+        decode(check_message(message, js), request)
+    except FieldValueError as e:
+        raise CordError(Code.INVALID_ARGUMENT, str(e), param=e.path) from None
     except json_format.ParseError as e:
         param, detail = describe(e)
         raise CordError(Code.INVALID_ARGUMENT, detail, param=param) from None

@@ -10,9 +10,10 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._cords import Cord
 from cordwire._errors import CordError
 from cordwire._protos import message_class
-from cordwire.server import ChuteServer, CordContext
+from cordwire.server import ChuteServer, CordContext, Invoker
 
 __all__ = ["Dispatcher", "InProcessDispatcher", "RemoteDispatcher"]
 
@@ -42,10 +43,18 @@ class InProcessDispatcher:
         return self._server.ready
 
     async def unary(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> Message:
-        return await self._server.invoker.unary(self._cords[method.name], request, ctx)
+        invoker, cord = self._target(method)
+        return await invoker.unary(cord, request, ctx)
 
     def stream(self, method: MethodDescriptor, request: Message, ctx: CordContext) -> AsyncIterator[Message]:
-        return self._server.invoker.stream(self._cords[method.name], request, ctx)
+        invoker, cord = self._target(method)
+        return invoker.stream(cord, request, ctx)
+
+    def _target(self, method: MethodDescriptor) -> tuple[Invoker, Cord]:
+        cord = self._cords.get(method.name)
+        if cord is not None and cord.method is method:  # the chute's own: the common case, one lookup
+            return self._server.invoker, cord
+        return self._server.target(method.containing_service.full_name, method.name)
 
 
 class RemoteDispatcher:

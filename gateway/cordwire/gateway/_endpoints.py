@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from google.protobuf.descriptor import ServiceDescriptor
 
@@ -11,6 +12,7 @@ from cordwire._protos import chute_options
 from ._dispatch import Dispatcher, InProcessDispatcher
 from ._matcher import Matcher
 from ._routes import RouteTable, compile_routes
+from ._templates import RouteError
 
 __all__ = ["DEFAULT_BODY_LIMIT", "ChuteEndpoint"]
 
@@ -46,4 +48,23 @@ class ChuteEndpoint:
         from cordwire.server import ChuteServer
 
         assert isinstance(server, ChuteServer)
-        return cls.for_service(server.chute.service, InProcessDispatcher(server), server.chute.chute_id)
+        endpoint = cls.for_service(server.chute.service, InProcessDispatcher(server), server.chute.chute_id)
+        return endpoint.with_services([a.service for a in server.attached])
+
+    def with_services(self, services: Sequence[ServiceDescriptor]) -> ChuteEndpoint:
+        """This chute with the routes of more services (the jobs service) beside its own.
+
+        RouteError when a route of theirs is one of the chute's: a chute cannot hide ``/jobs``.
+        """
+        if not services:
+            return self
+        routes = list(self.routes.routes)
+        taken = {(r.http_method, r.template.shape): r for r in routes}
+        for service in services:
+            for route in compile_routes(service).routes:
+                clash = taken.get((route.http_method, route.template.shape))
+                if clash is not None:
+                    raise RouteError(f"route conflict: {clash!r} and {route!r}")
+                routes.append(route)
+        table = RouteTable(service=self.routes.service, routes=tuple(routes))
+        return dataclasses.replace(self, routes=table, matcher=Matcher(table.routes))

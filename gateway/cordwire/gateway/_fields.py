@@ -32,7 +32,7 @@ class TextKind(enum.Enum):
     """How a text value (query parameter, path variable) becomes a JSON value for a field."""
 
     TEXT = "text"
-    """Passed through: strings, numbers (json_format accepts numeric strings), enums, string WKTs."""
+    """Passed through as text, then checked per field type (numbers by ._numbers, enums, WKTs)."""
     BOOL = "bool"
     """``true``/``false`` (any case) or ``1``/``0``/``t``/``f``, as grpc-gateway's ParseBool."""
     BYTES = "bytes"

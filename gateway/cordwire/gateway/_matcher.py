@@ -8,7 +8,8 @@ Resolution rules (the conformance tables in tests/gateway show each one):
 - Custom verbs, as grpc-gateway: the text after the last ``:`` of the last segment is tried as the
   verb first; templates without a verb then see that segment whole (``a:b`` as a literal).
 - ``*`` and ``{var}`` never match an empty segment, so a trailing slash or ``//`` finds nothing
-  (404, no redirect); ``**`` matches zero or more segments, empty ones included.
+  (404, no redirect) unless ``empty_segments`` is set (``--match-empty-segments``); ``**``
+  matches zero or more segments, empty ones included.
 - Captured values are decoded as http.proto says: a single-segment variable fully, a
   multi-segment one except ``%2F``/``%2f``, which stay encoded. Malformed escapes are a 400.
 """
@@ -23,7 +24,7 @@ from cordwire._codes import Code
 from cordwire._errors import CordError
 
 from ._routes import Route
-from ._templates import SegmentKind
+from ._templates import RouteError, SegmentKind
 
 __all__ = ["Matcher", "MethodNotAllowed"]
 
@@ -87,10 +88,10 @@ class Matcher:
         by_method = leaves.setdefault(route.template.verb, {})
         # compile_routes already refuses conflicts; a matcher built from several tables must too.
         if route.http_method in by_method:
-            raise ValueError(f"{route!r} conflicts with {by_method[route.http_method]!r}")
+            raise RouteError(f"{route!r} conflicts with {by_method[route.http_method]!r}")
         by_method[route.http_method] = route
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+    def match(self, method: str, path: str, *, empty_segments: bool = False) -> tuple[Route, dict[str, str]]:
         """The route for ``method`` on the raw ``path`` (no query string), and its decoded bindings.
 
         Raises CordError NOT_FOUND for an unknown path, :class:`MethodNotAllowed` when the path
@@ -101,7 +102,7 @@ class Matcher:
         segments = path[1:].split("/")
         allowed: set[str] = set()
         for segs, verb in _verb_splits(segments):
-            for by_verb in _walk(self._root, segs, 0):
+            for by_verb in _walk(self._root, segs, 0, empty_segments):
                 routes = by_verb.get(verb)
                 if not routes:
                     continue
@@ -122,7 +123,7 @@ def _verb_splits(segments: list[str]) -> Iterator[tuple[list[str], str]]:
     yield segments, ""
 
 
-def _walk(node: _Node, segs: list[str], i: int) -> Iterator[dict[str, dict[str, Route]]]:
+def _walk(node: _Node, segs: list[str], i: int, empty: bool) -> Iterator[dict[str, dict[str, Route]]]:
     """Leaf tables of every template matching ``segs[i:]`` from ``node``, most specific first."""
     if i == len(segs):
         if node.routes:
@@ -130,9 +131,9 @@ def _walk(node: _Node, segs: list[str], i: int) -> Iterator[dict[str, dict[str, 
     else:
         child = node.literals.get(segs[i])
         if child is not None:
-            yield from _walk(child, segs, i + 1)
-        if node.star is not None and segs[i]:
-            yield from _walk(node.star, segs, i + 1)
+            yield from _walk(child, segs, i + 1, empty)
+        if node.star is not None and (segs[i] or empty):
+            yield from _walk(node.star, segs, i + 1, empty)
     if node.rest:
         yield node.rest
 

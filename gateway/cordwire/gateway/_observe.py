@@ -29,7 +29,6 @@ ROUTE_KEY = "cordwire.route"
 """Scope key the gateway sets to ``(chute_id, route)`` once a route matched (and was selected)."""
 _CLIENT_CLOSED = 499  # nginx's "client closed request": the client hung up before an answer
 _QUIET = frozenset({"/healthz", "/metrics"})  # probed every few seconds: counted, never logged
-_FIXED = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 
 
 class ObservedGateway:
@@ -52,6 +51,8 @@ class ObservedGateway:
         # Label children by (chute, route label, status); a handful of keys per route.
         self._counters: dict[tuple[str, str, str, int], Counter] = {}
         self._histograms: dict[tuple[str, str], Histogram] = {}
+        # Fixed pages are few: each gets its own label; any other unmatched path stays "".
+        self._fixed = frozenset(gateway.pages.by_path) | {metrics_path}
 
     @property
     def endpoints(self) -> Any:
@@ -124,8 +125,8 @@ class ObservedGateway:
                 )
 
     def _count(self, chute: str, cord: str, label: str, path: str, status: int, elapsed: float) -> None:
-        if not label and path in _FIXED:
-            label = path  # fixed pages are few; any other unmatched path stays "" (no unbounded labels)
+        if not label and path in self._fixed:
+            label = path
         key = (chute, cord, label, status)
         counter = self._counters.get(key)
         if counter is None:

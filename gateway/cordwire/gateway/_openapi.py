@@ -146,8 +146,17 @@ def openapi_document(endpoints: Sequence[ChuteEndpoint]) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": f"cordwire: {titles}", "version": "1.0.0"},
         "paths": paths,
-        "components": {"schemas": schemas.components},
+        "components": {"schemas": schemas.components, "securitySchemes": _SECURITY_SCHEMES},
+        # Either scheme is enough; chutes served with --no-auth ignore both.
+        "security": [{name: []} for name in _SECURITY_SCHEMES],
     }
+
+
+# The two ways a key may come (DESIGN: auth): /docs offers both in its "Authorize" dialog.
+_SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "BearerKey": {"type": "http", "scheme": "bearer", "description": "The API key as a bearer token."},
+}
 
 
 def _path(route: Route, schemas: _Schemas) -> tuple[str, list[dict[str, Any]]]:
@@ -212,7 +221,7 @@ def _operation(route: Route, params: list[Any], op_id: str, tag: str, schemas: _
         content.update(_response_content(route.twin, schemas))
         op["description"] = f"Streams (server-sent events) when `{route.stream_selector}` is true."
     op["responses"] = {
-        "200": {"description": "OK", "content": content},
+        str(route.http_status): {"description": "OK", "content": content},
         "default": {"description": "Error", "content": {"application/json": {"schema": _ERROR_REF}}},
     }
     return op

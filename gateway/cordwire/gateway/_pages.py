@@ -1,4 +1,5 @@
-"""The public pages every gateway serves beside the chutes' routes: /healthz, /openapi.json, /docs."""
+"""The public pages every gateway serves beside the chutes' routes: /healthz, /openapi.json, /docs
+(with its assets). ``Pages.by_path`` is the one list of them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ._asgi import Scope, Send, send_json, send_response
-from ._docs import docs_page
+from ._docs import ASSETS, docs_asset, docs_page
 from ._endpoints import ChuteEndpoint
 from ._openapi import openapi_document
 
@@ -25,6 +26,7 @@ class Pages:
             "/healthz": self.healthz,
             "/openapi.json": self.openapi,
             "/docs": self.docs,
+            **{f"/docs/assets/{name}": functools.partial(self.asset, name) for name in ASSETS},
         }
 
     @functools.cached_property
@@ -36,7 +38,13 @@ class Pages:
         await send_json(send, 200, self.document)
 
     async def docs(self, scope: Scope, send: Send) -> None:
-        await send_response(send, 200, docs_page(self.document), b"text/html; charset=utf-8")
+        title = self.document["info"]["title"]
+        await send_response(send, 200, docs_page(title), b"text/html; charset=utf-8")
+
+    async def asset(self, name: str, scope: Scope, send: Send) -> None:
+        # The files change only with the swagger-ui-py pin: cacheable for a day.
+        cache = [(b"cache-control", b"public, max-age=86400")]
+        await send_response(send, 200, docs_asset(name), ASSETS[name], cache)
 
     async def healthz(self, scope: Scope, send: Send) -> None:
         states = {cid: e.dispatcher.ready for cid, e in self._endpoints.items()}

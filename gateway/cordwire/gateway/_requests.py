@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
@@ -35,6 +36,7 @@ async def read_request(
     *,
     body_limit: int,
     body_timeout: float,
+    ignore_unknown_query: bool = False,
 ) -> Any:
     """The request message (or, for client-streaming RPCs, an async iterator of them)."""
     query = _query(scope.get("query_string", b""))
@@ -59,10 +61,9 @@ async def read_request(
                 param="Content-Type",
             )
     if route.client_streaming:
-        return _message_stream(route, bindings, query, body, content_type)
-    return bind_request(
-        route, bindings, query, body, content_type, ignore_unknown_query=_forwards_query(route.method)
-    )
+        return _message_stream(route, bindings, query, body, content_type, ignore_unknown_query)
+    lenient = ignore_unknown_query or _forwards_query(route.method)
+    return bind_request(route, bindings, query, body, content_type, ignore_unknown_query=lenient)
 
 
 def header(scope: Scope, name: bytes) -> str:
@@ -74,7 +75,12 @@ def header(scope: Scope, name: bytes) -> str:
 
 
 def _message_stream(
-    route: Route, bindings: dict[str, str], query: list[tuple[str, str]], body: bytes, content_type: str
+    route: Route,
+    bindings: dict[str, str],
+    query: list[tuple[str, str]],
+    body: bytes,
+    content_type: str,
+    ignore_unknown_query: bool,
 ) -> AsyncIterator[Any]:
     """A client-streaming body: one JSON message per line (grpc-gateway's newline-delimited form).
 
@@ -86,7 +92,11 @@ def _message_stream(
         if not line.strip():
             continue
         try:
-            messages.append(bind_request(route, bindings, query, line, content_type))
+            messages.append(
+                bind_request(
+                    route, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
+                )
+            )
         except CordError as error:
             error.message = f"line {number} of the request stream: {error.message}"
             raise
@@ -122,9 +132,20 @@ def _declared_body_limit(method: MethodDescriptor) -> int:
     return cord_options(method).max_body_bytes
 
 
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
 def _query(raw: bytes) -> list[tuple[str, str]]:
     if not raw:
         return []
+    if bad := _BAD_ESCAPE.search(raw):
+        # parse_qsl keeps "%ZZ" as text; RFC 3986 §2.1 allows '%' only before two hex digits,
+        # and the path already refuses it, so the query does too, naming the parameter.
+        pair = raw[raw.rfind(b"&", 0, bad.start()) + 1 :].split(b"&", 1)[0]
+        name = pair.split(b"=", 1)[0].decode("latin-1")
+        raise CordError(
+            Code.INVALID_ARGUMENT, f"malformed percent-escape in query parameter {name!r}", param=name
+        )
     try:
         return urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):

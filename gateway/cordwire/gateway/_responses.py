@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
 from google.protobuf.message import Message
 
 from cordwire._protos import cord_options
 
+from ._codec import encode
 from ._python_schemas import int64_as_numbers, prints_int64_as_numbers
 from ._templates import RouteError
 
@@ -112,9 +112,7 @@ def shape_response(route: Route, message: Message) -> Any:
 
 
 def _to_dict(message: Message) -> Any:
-    return json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+    return encode(message)  # MessageToDict(preserving_proto_field_name, always_print_…), compiled
 
 
 _DYNAMIC = frozenset({"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"})

@@ -55,6 +55,8 @@ class Route:
     """On a route with a ``twin``: the bool request field that, when true, selects the twin."""
     twin: Route | None = None
     """The server-streaming method that shares this route, chosen by ``stream_selector``."""
+    http_status: int = 200
+    """Status of a successful unary answer (``CordOptions.http_status``; 202 for CreateJob)."""
 
     def select(self, request: Message) -> Route:
         """This route, or its streaming twin when the request's selector field is true."""
@@ -140,6 +142,7 @@ def _route(method: MethodDescriptor, rule: http_pb2.HttpRule, *, generated: bool
         binding=compile_binding(method, template, rule.body),
         response=compile_response(method, rule.response_body),
         generated=generated,
+        http_status=cord_options(method).http_status or 200,
     )
 
 

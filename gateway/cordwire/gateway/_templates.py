@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from cordwire._errors import DefinitionError
+
 __all__ = [
     "RouteError",
     "Segment",
@@ -34,7 +36,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _BAD_LITERAL = re.compile(r"[{}=*/?#\s]")
 
 
-class RouteError(ValueError):
+class RouteError(DefinitionError):
     """A google.api.http rule cordwire cannot serve: a start-up error, never a request-time status."""
 
 

@@ -18,8 +18,8 @@ from google.api import httpbody_pb2
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._errors import CordError
-from cordwire.server import CordContext
 
 from ._convert import to_python
 from ._foreign import dependency_of, foreign_http_exception, header_spec

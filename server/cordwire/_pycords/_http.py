@@ -26,15 +26,9 @@ class HTTPException(CordError):
         if not 400 <= status_code <= 599:
             raise ValueError(f"HTTPException needs an error status (4xx or 5xx), not {status_code}")
         message = detail if isinstance(detail, str) else _describe(status_code, detail)
-        # 413 is the caller's fault, not a rate limit: typed as the gateway types its own 413.
-        kind = "invalid_request_error" if status_code == 413 else None
-        super().__init__(code_for_http_status(status_code), message, headers=headers, error_type=kind)
+        super().__init__(code_for_http_status(status_code), message, headers=headers, status=status_code)
         self.status_code = status_code
         self.detail = detail
-
-    @property
-    def http_status(self) -> int:
-        return self.status_code
 
     def __repr__(self) -> str:
         return f"HTTPException({self.status_code}, {self.detail!r})"

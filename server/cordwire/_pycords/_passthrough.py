@@ -15,8 +15,8 @@ import orjson
 from google.api import httpbody_pb2
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._errors import CordError
-from cordwire.server import CordContext
 
 from ._http import HTTPException
 from ._signature import PyCord

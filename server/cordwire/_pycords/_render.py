@@ -12,6 +12,7 @@ from typing import Any
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2, text_format
 
+from cordwire._errors import DefinitionError
 from cordwire.v1 import options_pb2
 
 __all__ = ["export_proto", "render_file"]
@@ -52,7 +53,7 @@ def render_file(file: descriptor_pb2.FileDescriptorProto) -> str:
 def export_proto(chute: Any) -> str:
     """The ``.proto`` source of a Python-first chute's synthesized service."""
     if not chute.python_cords:
-        raise ValueError(
+        raise DefinitionError(
             f"chute {chute.chute_id} is served from its proto file {chute.service.file.name}; "
             "export is for chutes whose cords are declared in Python"
         )

@@ -11,7 +11,7 @@ import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from cordwire.server import CordContext
+from cordwire._context import CordContext
 
 __all__ = ["URL", "Client", "Depends", "File", "Header", "Headers", "QueryParams", "Request", "UploadFile"]
 

@@ -15,7 +15,7 @@ from google.api import httpbody_pb2
 from google.protobuf import empty_pb2
 from google.protobuf.message import Message
 
-from cordwire.server import CordContext
+from cordwire._context import CordContext
 
 from ._convert import jsonable, to_message
 from ._http import HTTPException, is_response

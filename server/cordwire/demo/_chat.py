@@ -101,6 +101,9 @@ async def create_chat_completion(
 ) -> pb.CreateChatCompletionResponse:
     job = _prepare(request)
     outcomes = await collect(_steps(self, job), job.sampling.n)
+    prompt_tokens = outcomes[0].prompt_tokens
+    completion_tokens = sum(o.completion_tokens for o in outcomes)
+    context.add_usage(tokens_in=prompt_tokens, tokens_out=completion_tokens, model=job.model.id)
     choices = [
         pb.ChatCompletionChoice(
             index=i,
@@ -116,7 +119,7 @@ async def create_chat_completion(
         model=job.model.id,
         choices=choices,
         # The prompt is counted once, however many choices (as OpenAI bills it).
-        usage=usage(outcomes[0].prompt_tokens, sum(o.completion_tokens for o in outcomes)),
+        usage=usage(prompt_tokens, completion_tokens),
         system_fingerprint=job.model.fingerprint,
     )
 
@@ -142,16 +145,19 @@ async def stream_chat_completion(
     started: set[int] = set()
     completion_tokens = [0] * job.sampling.n
     prompt_tokens = 0
-    async for step in _steps(self, job):
-        if step.choice not in started:  # a choice's first chunk names the role, as OpenAI's
-            started.add(step.choice)
-            yield chunk(step.choice, role="assistant", content="")
-        prompt_tokens = step.prompt_tokens
-        completion_tokens[step.choice] = step.completion_tokens
-        if step.text:
-            yield chunk(step.choice, content=step.text)
-        if step.finish_reason:
-            yield chunk(step.choice, finish_reason=step.finish_reason)
+    try:
+        async for step in _steps(self, job):
+            if step.choice not in started:  # a choice's first chunk names the role, as OpenAI's
+                started.add(step.choice)
+                yield chunk(step.choice, role="assistant", content="")
+            prompt_tokens = step.prompt_tokens
+            completion_tokens[step.choice] = step.completion_tokens
+            if step.text:
+                yield chunk(step.choice, content=step.text)
+            if step.finish_reason:
+                yield chunk(step.choice, finish_reason=step.finish_reason)
+    finally:  # a stream cut short still used what it generated
+        context.add_usage(tokens_in=prompt_tokens, tokens_out=sum(completion_tokens), model=job.model.id)
     if request.stream_options.include_usage:
         yield pb.CreateChatCompletionStreamResponse(
             **head, usage=usage(prompt_tokens, sum(completion_tokens))

@@ -86,6 +86,7 @@ async def create_completion(
     # Each prompt's tokens count once, however many samples were drawn from it.
     prompt_tokens = sum(o.prompt_tokens for o in outcomes[::n])
     completion_tokens = sum(o.completion_tokens for o in outcomes)
+    context.add_usage(tokens_in=prompt_tokens, tokens_out=completion_tokens, model=job.model.id)
     return pb.CreateCompletionResponse(
         **_head(job), choices=choices, usage=usage(prompt_tokens, completion_tokens)
     )
@@ -107,11 +108,15 @@ async def stream_completion(
             yield chunk(i, job.prompts[i // n])
     prompt_tokens = [0] * job.choices
     completion_tokens = [0] * job.choices
-    async for step in _steps(self, job):
-        prompt_tokens[step.choice] = step.prompt_tokens
-        completion_tokens[step.choice] = step.completion_tokens
-        if step.text or step.finish_reason:
-            yield chunk(step.choice, step.text, step.finish_reason or None)
+    try:
+        async for step in _steps(self, job):
+            prompt_tokens[step.choice] = step.prompt_tokens
+            completion_tokens[step.choice] = step.completion_tokens
+            if step.text or step.finish_reason:
+                yield chunk(step.choice, step.text, step.finish_reason or None)
+    finally:  # a stream cut short still used what it generated
+        used_in, used_out = sum(prompt_tokens[::n]), sum(completion_tokens)
+        context.add_usage(tokens_in=used_in, tokens_out=used_out, model=job.model.id)
     if request.stream_options.include_usage:
         total = usage(sum(prompt_tokens[::n]), sum(completion_tokens))
         yield pb.CreateCompletionResponse(**head, usage=total)

@@ -75,6 +75,7 @@ async def create_embedding(
     )
     vectors = np.concatenate([out["embedding"] for out in outputs])
     tokens = int(sum(int(out["token_count"].sum()) for out in outputs))
+    context.add_usage(tokens_in=tokens, model=model.id)
     if dimensions < DIMENSIONS:
         # As OpenAI's text-embedding-3 models shorten: keep the leading dimensions, renormalise.
         vectors = vectors[:, :dimensions]

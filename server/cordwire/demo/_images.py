@@ -61,6 +61,7 @@ def _check(request: pb.CreateImageRequest) -> None:
 
 async def create_image(self: Any, request: pb.CreateImageRequest, context: Any) -> pb.ImagesResponse:
     model = resolve(request.model or DEFAULT_MODEL, Kind.IMAGE)
+    context.add_usage(model=model.id)  # no tokens: images are counted as requests
     _check(request)
     width, height = _size(request.size)
     # No seed: a fresh one, so repeated calls give different images as OpenAI's do.

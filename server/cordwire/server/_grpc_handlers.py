@@ -10,10 +10,10 @@ import grpc
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord, CordKind
 from cordwire._errors import CordError
 
-from ._context import CordContext
 from ._invoke import Invoker
 
 __all__ = ["GRPC_STATUS", "build_generic_handler", "grpc_status"]
@@ -39,8 +39,14 @@ def _context(gctx: grpc.aio.ServicerContext[Any, Any]) -> CordContext:
     return ctx
 
 
+_RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+
+
 async def _abort(gctx: grpc.aio.ServicerContext[Any, Any], error: CordError, ctx: CordContext) -> None:
-    gctx.set_trailing_metadata((*error.trailing_metadata(), ("x-request-id", ctx.request_id)))
+    # Retry-After travels as trailing metadata too: a gRPC caller refused for a rate limit or a
+    # quota learns when to come back as an HTTP caller does.
+    retry = tuple((k.lower(), v) for k, v in error.headers.items() if k.lower() in _RETRY_HEADERS)
+    gctx.set_trailing_metadata((*error.trailing_metadata(), *retry, ("x-request-id", ctx.request_id)))
     await gctx.abort(grpc_status(error.code), error.message)
 
 

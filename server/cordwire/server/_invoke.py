@@ -6,20 +6,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord
 from cordwire._errors import CordError
 
-from ._context import CordContext
-
-__all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker"]
+__all__ = ["CallGuard", "CallObserver", "CallRecord", "Invoker", "PassiveRecord", "observe_all"]
 
 log = logging.getLogger("cordwire.server")
 
@@ -35,17 +34,91 @@ class CallRecord(Protocol):
 
     def deactivate(self, token: object) -> None: ...
 
-    def message(self) -> None:
+    def message(self, message: Message) -> None:
         """A streamed response message went out."""
 
-    def end(self, error: BaseException | None) -> None:
-        """The call ended: ``None``, a CordError, or a cancellation."""
+    def end(self, error: BaseException | None, response: Message | None = None) -> None:
+        """The call ended: ``None``, a CordError, or a cancellation; ``response``: a unary call's answer."""
 
 
 class CallObserver(Protocol):
-    """Watches every call from outside the guards, so refusals are seen too (server/observability)."""
+    """Watches every call from outside the guards, so refusals are seen too (server/observability,
+    server/usage). ``request`` is the request message, or an async iterator of them (client streams)."""
 
-    def begin(self, cord: Cord, ctx: CordContext) -> CallRecord: ...
+    def begin(self, cord: Cord, ctx: CordContext, request: Any) -> CallRecord: ...
+
+
+def observe_all(observers: Sequence[CallObserver]) -> CallObserver | None:
+    """One observer reporting to each of ``observers`` in turn (None for none, the one for one)."""
+    if len(observers) < 2:
+        return observers[0] if observers else None
+    return _FanOut(tuple(observers))
+
+
+class _FanOut:
+    __slots__ = ("_observers",)
+
+    def __init__(self, observers: tuple[CallObserver, ...]) -> None:
+        self._observers = observers
+
+    def begin(self, cord: Cord, ctx: CordContext, request: Any) -> CallRecord:
+        records = []
+        active = []
+        for observer in self._observers:
+            record = observer.begin(cord, ctx, request)
+            records.append(record)
+            if not isinstance(record, PassiveRecord):
+                active.append(record)
+        return _FanOutRecord(records, active)
+
+
+class PassiveRecord:
+    """Base for records with no trace context to make current: a fan-out skips their
+    ``activate``/``deactivate``, which run for every step of a stream."""
+
+    __slots__ = ()
+
+    def activate(self) -> object:
+        return None
+
+    def deactivate(self, token: object) -> None:
+        return None
+
+
+class _FanOutRecord:
+    # Plain loops, no generator expressions: these run per call and, for streams, per message.
+    __slots__ = ("_active", "_records")
+
+    def __init__(self, records: list[CallRecord], active: list[CallRecord]) -> None:
+        self._records = records
+        self._active = active
+        """The records that make a trace context current (not a :class:`PassiveRecord`)."""
+
+    def activate(self) -> object:
+        active = self._active
+        if len(active) == 1:
+            return active[0].activate()
+        tokens = []
+        for record in active:
+            tokens.append(record.activate())
+        return tokens
+
+    def deactivate(self, token: object) -> None:
+        active = self._active
+        if len(active) == 1:
+            active[0].deactivate(token)
+            return
+        tokens = cast(list[object], token)  # what activate returned
+        for i in range(len(active) - 1, -1, -1):
+            active[i].deactivate(tokens[i])
+
+    def message(self, message: Message) -> None:
+        for record in self._records:
+            record.message(message)
+
+    def end(self, error: BaseException | None, response: Message | None = None) -> None:
+        for record in self._records:
+            record.end(error, response)
 
 
 class Invoker:
@@ -77,7 +150,7 @@ class Invoker:
         """Unary and client-streaming calls (``request`` is then an async iterator)."""
         if self.observer is None:
             return await self._unary(cord, request, ctx)
-        record = self.observer.begin(cord, ctx)
+        record = self.observer.begin(cord, ctx, request)
         # One task runs the whole unary call, so the trace context can stay current throughout.
         token = record.activate()
         try:
@@ -87,7 +160,7 @@ class Invoker:
             raise
         finally:
             record.deactivate(token)
-        record.end(None)
+        record.end(None, response)
         return response
 
     async def _unary(self, cord: Cord, request: Any, ctx: CordContext) -> Message:
@@ -111,13 +184,13 @@ class Invoker:
     async def _observed_stream(
         self, observer: CallObserver, cord: Cord, request: Any, ctx: CordContext
     ) -> AsyncIterator[Message]:
-        record = observer.begin(cord, ctx)
+        record = observer.begin(cord, ctx, request)
         error: BaseException | None = None
         try:
             # aclosing: a consumer that stops early must release the guards' slots now, not at GC.
             async with contextlib.aclosing(self._stream(cord, request, ctx, record)) as messages:
                 async for message in messages:
-                    record.message()
+                    record.message(message)
                     yield message
         except BaseException as exc:
             error = exc

@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from cordwire._chute import Chute, Hook
 from cordwire._cords import Cord
 
+from ._attached import AttachedService
 from ._grpc_handlers import build_generic_handler
-from ._invoke import CallGuard, Invoker
+from ._invoke import CallGuard, CallObserver, Invoker, observe_all
 from ._loopwatch import LoopWatchdog
+from ._reflection import enable_reflection
 
 if TYPE_CHECKING:
     from .observability import Observability
@@ -47,7 +48,10 @@ class ChuteServer:
         guards: tuple[CallGuard, ...] = (),
         grace: float = 10.0,
         observability: Observability | None = None,
+        observers: tuple[CallObserver, ...] = (),
+        attached: tuple[AttachedService, ...] = (),
     ) -> None:
+        """``observers``: more call observers beside observability's (usage accounting)."""
         self.chute = chute
         self.cords: dict[str, Cord] = chute.cords()  # validates the whole chute before anything starts
         concurrency = getattr(chute, "concurrency", None)
@@ -57,8 +61,20 @@ class ChuteServer:
             guards = (*guards, concurrency_guard(ConcurrencyLimiter(concurrency, chute_id=chute.chute_id)))
         self.observability = observability
         """Metrics, access log and tracing (cordwire.server.observability); None: none of them."""
-        observer = None if observability is None else observability.call_observer(chute.chute_id, self.cords)
-        self.invoker = Invoker(chute, guards, observer)
+        watching: list[CallObserver] = list(observers)
+        if observability is not None:
+            watching.insert(0, observability.call_observer(chute.chute_id, self.cords))
+        self.invoker = Invoker(chute, guards, observe_all(watching))
+        self.attached = attached
+        """Services served beside the chute's (its jobs), each with its own invoker and ``self``."""
+        self._attached_invokers = {
+            a.service.full_name: Invoker(
+                a.owner,
+                guards,
+                None if observability is None else observability.call_observer(chute.chute_id, a.cords),
+            )
+            for a in attached
+        }
         self.host = host
         self.grace = grace
         self._requested_port = grpc_port
@@ -81,6 +97,13 @@ class ChuteServer:
     def ready(self) -> bool:
         return self._ready
 
+    def target(self, service_name: str, method_name: str) -> tuple[Invoker, Cord]:
+        """The invoker and cord of an RPC of the chute's service or of an attached one."""
+        for attached in self.attached:
+            if attached.service.full_name == service_name:
+                return self._attached_invokers[service_name], attached.cords[method_name]
+        return self.invoker, self.cords[method_name]
+
     def add_listener(self, callback: Callable[[bool], None]) -> None:
         """Called with the new readiness whenever it changes."""
         self._listeners.append(callback)
@@ -95,9 +118,13 @@ class ChuteServer:
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         service_name = self.chute.service.full_name
         server.add_generic_rpc_handlers((build_generic_handler(service_name, self.cords, self.invoker),))
+        for attached in self.attached:
+            name = attached.service.full_name
+            invoker = self._attached_invokers[name]
+            server.add_generic_rpc_handlers((build_generic_handler(name, attached.cords, invoker),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection(
-            (service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        enable_reflection(
+            server, (service_name, *(a.service.full_name for a in self.attached), health.SERVICE_NAME)
         )
         self.grpc_port = server.add_insecure_port(f"{self.host}:{self._requested_port}")
         if self.grpc_port == 0:
@@ -109,6 +136,8 @@ class ChuteServer:
         self._start_watchdog()
         await _run_hooks(self.chute.startup_hooks, self.chute)
         self._hooks_done = True
+        for attached in self.attached:
+            await attached.start()
         if self.triton is not None:
             self.triton.add_listener(lambda _ready: asyncio.ensure_future(self._refresh()))
         await self._refresh()
@@ -172,11 +201,15 @@ class ChuteServer:
         grace = self.grace if grace is None else grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        # Attached services (running jobs) get the same grace, alongside the calls in flight.
+        stopping = [asyncio.ensure_future(a.stop(grace)) for a in self.attached]
         await server.stop(grace)
         # The gRPC server waited for its own calls only: HTTP calls dispatched in process may still
         # need Triton, so they get what is left of the same grace period before it stops.
         if not await self.invoker.drain(max(0.0, deadline - loop.time())):
             log.warning("%d call(s) still running after the %.0fs grace", self.invoker.in_flight, grace)
+        if stopping:
+            await asyncio.gather(*stopping)
         try:
             if self._hooks_done:
                 await _run_hooks(self.chute.shutdown_hooks, self.chute)

@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63ordwire/v1/options.proto\x12\x0b\x63ordwire.v1\x1a google/protobuf/descriptor.proto\".\n\x0c\x43huteOptions\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"o\n\x0b\x43ordOptions\x12\x1b\n\x13output_content_type\x18\x01 \x01(\t\x12\x17\n\x0fstream_selector\x18\x02 \x01(\t\x12\x16\n\x0emax_body_bytes\x18\x03 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r:K\n\x05\x63hute\x12\x1f.google.protobuf.ServiceOptions\x18\xc1\x9c\x03 \x01(\x0b\x32\x19.cordwire.v1.ChuteOptions:H\n\x04\x63ord\x12\x1e.google.protobuf.MethodOptions\x18\xc1\x9c\x03 \x01(\x0b\x32\x18.cordwire.v1.CordOptionsBDZBgithub.com/cordwire/cordwire/clients/go/gen/cordwire/v1;cordwirev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63ordwire/v1/options.proto\x12\x0b\x63ordwire.v1\x1a google/protobuf/descriptor.proto\".\n\x0c\x43huteOptions\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x84\x01\n\x0b\x43ordOptions\x12\x1b\n\x13output_content_type\x18\x01 \x01(\t\x12\x17\n\x0fstream_selector\x18\x02 \x01(\t\x12\x16\n\x0emax_body_bytes\x18\x03 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12\x13\n\x0bhttp_status\x18\x05 \x01(\r:K\n\x05\x63hute\x12\x1f.google.protobuf.ServiceOptions\x18\xc1\x9c\x03 \x01(\x0b\x32\x19.cordwire.v1.ChuteOptions:H\n\x04\x63ord\x12\x1e.google.protobuf.MethodOptions\x18\xc1\x9c\x03 \x01(\x0b\x32\x18.cordwire.v1.CordOptionsBDZBgithub.com/cordwire/cordwire/clients/go/gen/cordwire/v1;cordwirev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/cordwire/cordwire/clients/go/gen/cordwire/v1;cordwirev1'
   _globals['_CHUTEOPTIONS']._serialized_start=76
   _globals['_CHUTEOPTIONS']._serialized_end=122
-  _globals['_CORDOPTIONS']._serialized_start=124
-  _globals['_CORDOPTIONS']._serialized_end=235
+  _globals['_CORDOPTIONS']._serialized_start=125
+  _globals['_CORDOPTIONS']._serialized_end=257
 # @@protoc_insertion_point(module_scope)

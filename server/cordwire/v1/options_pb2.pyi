@@ -19,13 +19,15 @@ class ChuteOptions(_message.Message):
     def __init__(self, username: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CordOptions(_message.Message):
-    __slots__ = ("output_content_type", "stream_selector", "max_body_bytes", "timeout_ms")
+    __slots__ = ("output_content_type", "stream_selector", "max_body_bytes", "timeout_ms", "http_status")
     OUTPUT_CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     STREAM_SELECTOR_FIELD_NUMBER: _ClassVar[int]
     MAX_BODY_BYTES_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
     output_content_type: str
     stream_selector: str
     max_body_bytes: int
     timeout_ms: int
-    def __init__(self, output_content_type: _Optional[str] = ..., stream_selector: _Optional[str] = ..., max_body_bytes: _Optional[int] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+    http_status: int
+    def __init__(self, output_content_type: _Optional[str] = ..., stream_selector: _Optional[str] = ..., max_body_bytes: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., http_status: _Optional[int] = ...) -> None: ...

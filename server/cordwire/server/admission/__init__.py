@@ -6,16 +6,18 @@ Transport-neutral: callers pass HTTP headers or gRPC metadata and a chute id, an
 
 from ._admission import Admission
 from ._auth import ANONYMOUS, Authenticator, KeyAuthenticator, Metadata, NoAuthAuthenticator, Principal
-from ._cli import add_keys_commands, ensure_dev_key
+from ._cli import add_keys_commands, add_keys_db_option, ensure_dev_key
 from ._concurrency import ConcurrencyLimiter
 from ._guard import admission_guard, concurrency_guard, key_check
 from ._keys import KEY_PREFIX, KeyInfo, KeyStore, default_keys_db, resolve_keys_db
+from ._quota import WINDOWS, Quota, Window
 from ._ratelimit import BucketStore, MemoryBucketStore, RateLimit, RateLimiter, RateLimitPolicy
 from ._redis import RedisBucketStore
 
 __all__ = [
     "ANONYMOUS",
     "KEY_PREFIX",
+    "WINDOWS",
     "Admission",
     "Authenticator",
     "BucketStore",
@@ -27,11 +29,14 @@ __all__ = [
     "Metadata",
     "NoAuthAuthenticator",
     "Principal",
+    "Quota",
     "RateLimit",
     "RateLimitPolicy",
     "RateLimiter",
     "RedisBucketStore",
+    "Window",
     "add_keys_commands",
+    "add_keys_db_option",
     "admission_guard",
     "concurrency_guard",
     "default_keys_db",

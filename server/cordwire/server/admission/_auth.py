@@ -9,6 +9,7 @@ from typing import Protocol
 from cordwire import Code, CordError
 
 from ._keys import KeyStore
+from ._quota import Quota
 
 __all__ = ["ANONYMOUS", "Authenticator", "KeyAuthenticator", "Metadata", "NoAuthAuthenticator", "Principal"]
 
@@ -32,6 +33,8 @@ class Principal:
     """The key's public id (safe to log), or None when authentication is off."""
     chute_id: str
     """The chute the call was admitted to."""
+    quota: Quota | None = None
+    """The key's quota (checked by cordwire.server.usage); None: unlimited."""
 
 
 class Authenticator(Protocol):
@@ -62,7 +65,7 @@ class KeyAuthenticator:
                 f"API key {info.name!r} is not allowed on chute {chute_id!r}.",
                 reason="chute_not_allowed",
             )
-        return Principal(name=info.name, key_id=info.key_id, chute_id=chute_id)
+        return Principal(name=info.name, key_id=info.key_id, chute_id=chute_id, quota=info.quota)
 
 
 class NoAuthAuthenticator:

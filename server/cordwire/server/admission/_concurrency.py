@@ -7,6 +7,7 @@ import threading
 from types import TracebackType
 
 from cordwire import Code, CordError
+from cordwire._errors import DefinitionError
 
 __all__ = ["ConcurrencyLimiter"]
 
@@ -21,7 +22,7 @@ class ConcurrencyLimiter:
 
     def __init__(self, max_in_flight: int, *, chute_id: str = "", retry_after: float = 1.0) -> None:
         if max_in_flight < 1:
-            raise ValueError("max_in_flight must be at least 1")
+            raise DefinitionError("max_in_flight must be at least 1")
         self.max_in_flight = max_in_flight
         self.chute_id = chute_id
         self.retry_after = retry_after

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+from cordwire._context import CordContext
 from cordwire._cords import Cord
-from cordwire.server._context import CordContext
 from cordwire.server._invoke import CallGuard
 
 from ._admission import Admission
@@ -28,12 +28,16 @@ def concurrency_guard(limiter: ConcurrencyLimiter) -> CallGuard:
 
 
 def admission_guard(admission: Admission, chute_id: str) -> CallGuard:
-    """A guard that admits each call to ``chute_id`` and holds a concurrency slot while it runs."""
+    """A guard that admits each call to ``chute_id`` and holds a concurrency slot while it runs.
+
+    The admitted caller goes on ``ctx.principal`` (for later guards, usage accounting and handlers).
+    """
 
     @contextlib.asynccontextmanager
     async def guard(cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
-        await admission.admit(ctx.metadata, chute_id)
+        principal = await admission.admit(ctx.metadata, chute_id)
         async with admission.slot(chute_id):
+            ctx.principal = principal
             yield
 
     return guard

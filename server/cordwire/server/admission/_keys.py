@@ -18,6 +18,8 @@ from pathlib import Path
 
 from cordwire import Code, CordError
 
+from ._quota import Quota
+
 __all__ = ["KEY_PREFIX", "KeyInfo", "KeyStore", "default_keys_db", "resolve_keys_db"]
 
 _log = logging.getLogger("cordwire.admission")
@@ -40,6 +42,21 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked REAL                    -- unix time, NULL while the key is live
 )
 """
+# Quotas live in their own table rather than new api_keys columns: a cordwire from before quotas
+# keeps working on a migrated file (its positional INSERT into api_keys still fits), and the
+# migration is one CREATE TABLE IF NOT EXISTS.
+_QUOTA_SCHEMA = """
+CREATE TABLE IF NOT EXISTS key_quotas (
+    key_id   TEXT PRIMARY KEY,      -- api_keys.key_id
+    requests INTEGER,               -- calls per window; NULL = unlimited
+    tokens   INTEGER,               -- prompt + completion tokens per window; NULL = unlimited
+    window   TEXT NOT NULL          -- 'day' or 'month' (UTC calendar windows)
+)
+"""
+_SELECT = (
+    "SELECT k.name, k.key_id, k.chutes, k.created, k.revoked, q.requests, q.tokens, q.window, k.salt, "
+    "k.digest FROM api_keys k LEFT JOIN key_quotas q ON q.key_id = k.key_id"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +73,8 @@ class KeyInfo:
     """Creation time, unix seconds."""
     revoked: float | None = None
     """Revocation time, unix seconds, or None while the key is live."""
+    quota: Quota | None = None
+    """Requests and tokens the key may spend per window; None: unlimited."""
 
     def allows(self, chute_id: str) -> bool:
         return not self.chutes or chute_id in self.chutes
@@ -101,6 +120,7 @@ class KeyStore:
             self._db.execute("PRAGMA busy_timeout = 5000")
             self._db.execute("PRAGMA journal_mode = WAL")  # readers never block the revoking writer
             self._db.execute(_SCHEMA)
+            self._db.execute(_QUOTA_SCHEMA)
             self._version = self._data_version()
 
     def close(self) -> None:
@@ -112,7 +132,9 @@ class KeyStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def create(self, name: str, chutes: tuple[str, ...] | builtins.list[str] = ()) -> str:
+    def create(
+        self, name: str, chutes: tuple[str, ...] | builtins.list[str] = (), *, quota: Quota | None = None
+    ) -> str:
         """Add a key and return it; this is the only time the raw key exists outside the caller."""
         if not name or not name.isprintable() or len(name) > 128:
             raise CordError(Code.INVALID_ARGUMENT, "key name must be 1-128 printable characters")
@@ -124,8 +146,16 @@ class KeyStore:
         salt = secrets.token_bytes(16)
         row = (name, key_id, salt, _digest(salt, raw_key), json.dumps(sorted(set(chutes))), time.time())
         try:
-            with self._lock:
-                self._db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)", row)
+            # One transaction: never a key without the quota it was created with.
+            with self._lock, self._db:
+                self._db.execute("BEGIN")
+                self._db.execute(
+                    "INSERT INTO api_keys (name, key_id, salt, digest, chutes, created, revoked) "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                    row,
+                )
+                if quota is not None and quota.limited:
+                    self._write_quota(key_id, quota)
         except sqlite3.IntegrityError:
             raise CordError(Code.ALREADY_EXISTS, f"a key named {name!r} exists already") from None
         _log.info("created API key name=%s id=%s", name, key_id)
@@ -134,10 +164,35 @@ class KeyStore:
     def list(self) -> builtins.list[KeyInfo]:
         """Every key, revoked ones included, oldest first."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT name, key_id, chutes, created, revoked FROM api_keys ORDER BY created"
-            ).fetchall()
-        return [_info(*r) for r in rows]
+            rows = self._db.execute(_SELECT + " ORDER BY k.created").fetchall()
+        return [_info(*r[:8]) for r in rows]
+
+    def get(self, name: str) -> KeyInfo | None:
+        """The key named ``name``, revoked or not."""
+        with self._lock:
+            row = self._db.execute(_SELECT + " WHERE k.name = ?", (name,)).fetchone()
+        return None if row is None else _info(*row[:8])
+
+    def set_quota(self, name: str, quota: Quota | None) -> bool:
+        """Replace the quota of the key named ``name`` (None: unlimited); False if there is no such key."""
+        with self._lock:
+            row = self._db.execute("SELECT key_id FROM api_keys WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return False
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.execute("DELETE FROM key_quotas WHERE key_id = ?", (row[0],))
+                if quota is not None and quota.limited:
+                    self._write_quota(row[0], quota)
+            self._cache.clear()
+        _log.info("set quota of API key name=%s: %s", name, quota)
+        return True
+
+    def _write_quota(self, key_id: str, quota: Quota) -> None:
+        self._db.execute(
+            "INSERT INTO key_quotas (key_id, requests, tokens, window) VALUES (?, ?, ?, ?)",
+            (key_id, quota.requests, quota.tokens, quota.window),
+        )
 
     def revoke(self, name: str) -> bool:
         """Revoke a live key; False when no live key has that name."""
@@ -170,13 +225,11 @@ class KeyStore:
             entry = self._cache.get(key_id)
             if entry is None:
                 row = self._db.execute(
-                    "SELECT name, key_id, chutes, created, revoked, salt, digest FROM api_keys "
-                    "WHERE key_id = ? AND revoked IS NULL",
-                    (key_id,),
+                    _SELECT + " WHERE k.key_id = ? AND k.revoked IS NULL", (key_id,)
                 ).fetchone()
                 if row is None:
                     return None  # timing reveals only whether the (public) key id exists
-                entry = (_info(*row[:5]), row[5], row[6])
+                entry = (_info(*row[:8]), row[8], row[9])
                 self._cache[key_id] = entry
                 if len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
@@ -191,7 +244,22 @@ class KeyStore:
         return version
 
 
-def _info(name: str, key_id: str, chutes: str, created: float, revoked: float | None) -> KeyInfo:
+def _info(
+    name: str,
+    key_id: str,
+    chutes: str,
+    created: float,
+    revoked: float | None,
+    requests: int | None = None,
+    tokens: int | None = None,
+    window: str | None = None,
+) -> KeyInfo:
+    quota = None if window is None else Quota(requests=requests, tokens=tokens, window=window)  # type: ignore[arg-type]
     return KeyInfo(
-        name=name, key_id=key_id, chutes=tuple(json.loads(chutes)), created=created, revoked=revoked
+        name=name,
+        key_id=key_id,
+        chutes=tuple(json.loads(chutes)),
+        created=created,
+        revoked=revoked,
+        quota=quota,
     )

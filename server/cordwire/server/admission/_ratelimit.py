@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cordwire import Code, CordError
+from cordwire._errors import DefinitionError
 
 from ._auth import Principal
 
@@ -29,7 +30,7 @@ class RateLimit:
 
     def __post_init__(self) -> None:
         if not (self.rate > 0 and math.isfinite(self.rate)) or self.burst < 1:
-            raise ValueError(f"a rate limit needs rate > 0 and burst >= 1, not {self}")
+            raise DefinitionError(f"a rate limit needs rate > 0 and burst >= 1, not {self}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

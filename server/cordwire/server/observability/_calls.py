@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cordwire._codes import Code
+from cordwire._context import CordContext
 from cordwire._cords import Cord
 from cordwire._errors import CordError
-from cordwire.server._context import CordContext
 
 from ._access import log_access
 from ._metrics import Metrics
@@ -74,7 +74,7 @@ class CallMetrics:
             for transport in ("grpc", "http")
         }
 
-    def begin(self, cord: Cord, ctx: CordContext) -> _Record:
+    def begin(self, cord: Cord, ctx: CordContext, request: Any = None) -> _Record:
         series = self._series[cord.name, ctx.transport]
         series.in_flight.inc()
         span = None
@@ -106,10 +106,10 @@ class _Record:
         if tracing is not None and token is not None:
             tracing.deactivate(token)
 
-    def message(self) -> None:
+    def message(self, message: object = None) -> None:
         self._series.messages.inc()
 
-    def end(self, error: BaseException | None) -> None:
+    def end(self, error: BaseException | None, response: object = None) -> None:
         elapsed = time.perf_counter() - self._started
         series = self._series
         series.in_flight.dec()

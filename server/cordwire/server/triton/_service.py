@@ -7,6 +7,8 @@ import logging
 import pathlib
 from collections.abc import Callable
 
+from cordwire._errors import DefinitionError
+
 from ._client import TritonClient
 from ._embedded import EmbeddedTriton
 from ._endpoint import Endpoint
@@ -25,9 +27,9 @@ def parse_addresses(spec: str) -> list[str]:
     for address in addresses:
         host, sep, port = address.rpartition(":")
         if not sep or not host or not port.isdigit():
-            raise ValueError(f"bad Triton address {address!r} in {spec!r}: expected host:port")
+            raise DefinitionError(f"bad Triton address {address!r} in {spec!r}: expected host:port")
     if not addresses:
-        raise ValueError(f"bad Triton spec {spec!r}: expected 'embedded' or host:port[,host:port…]")
+        raise DefinitionError(f"bad Triton spec {spec!r}: expected 'embedded' or host:port[,host:port…]")
     return addresses
 
 

@@ -88,7 +88,9 @@ type CordOptions struct {
 	// Largest request body accepted over HTTP, in bytes; 0 means the gateway's default.
 	MaxBodyBytes uint64 `protobuf:"varint,3,opt,name=max_body_bytes,json=maxBodyBytes,proto3" json:"max_body_bytes,omitempty"`
 	// Longest the call may run, in milliseconds, when the caller sets no shorter deadline; 0: none.
-	TimeoutMs     uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	TimeoutMs uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// HTTP status of a successful unary answer; 0 means 200 (CreateJob answers 202 Accepted).
+	HttpStatus    uint32 `protobuf:"varint,5,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +153,13 @@ func (x *CordOptions) GetTimeoutMs() uint32 {
 	return 0
 }
 
+func (x *CordOptions) GetHttpStatus() uint32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
 var file_cordwire_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.ServiceOptions)(nil),
@@ -189,13 +198,15 @@ const file_cordwire_v1_options_proto_rawDesc = "" +
 	"\x19cordwire/v1/options.proto\x12\vcordwire.v1\x1a google/protobuf/descriptor.proto\">\n" +
 	"\fChuteOptions\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"\xab\x01\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xcc\x01\n" +
 	"\vCordOptions\x12.\n" +
 	"\x13output_content_type\x18\x01 \x01(\tR\x11outputContentType\x12'\n" +
 	"\x0fstream_selector\x18\x02 \x01(\tR\x0estreamSelector\x12$\n" +
 	"\x0emax_body_bytes\x18\x03 \x01(\x04R\fmaxBodyBytes\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs:R\n" +
+	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs\x12\x1f\n" +
+	"\vhttp_status\x18\x05 \x01(\rR\n" +
+	"httpStatus:R\n" +
 	"\x05chute\x12\x1f.google.protobuf.ServiceOptions\x18\xc1\x9c\x03 \x01(\v2\x19.cordwire.v1.ChuteOptionsR\x05chute:N\n" +
 	"\x04cord\x12\x1e.google.protobuf.MethodOptions\x18\xc1\x9c\x03 \x01(\v2\x18.cordwire.v1.CordOptionsR\x04cordBDZBgithub.com/cordwire/cordwire/clients/go/gen/cordwire/v1;cordwirev1b\x06proto3"
 

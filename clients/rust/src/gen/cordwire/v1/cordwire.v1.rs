@@ -24,5 +24,97 @@ pub struct CordOptions {
     /// Longest the call may run, in milliseconds, when the caller sets no shorter deadline; 0: none.
     #[prost(uint32, tag="4")]
     pub timeout_ms: u32,
+    /// HTTP status of a successful unary answer; 0 means 200 (CreateJob answers 202 Accepted).
+    #[prost(uint32, tag="5")]
+    pub http_status: u32,
 }
+/// A job's record. Fields that may be unset are `google.protobuf.Value`s, so that the JSON record
+/// always carries every key (null while unset).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Job {
+    #[prost(string, tag="1")]
+    pub id: ::prost::alloc::string::String,
+    /// The job's function name.
+    #[prost(string, tag="2")]
+    pub name: ::prost::alloc::string::String,
+    /// queued, running, complete, error, cancelled, timeout or interrupted.
+    #[prost(string, tag="3")]
+    pub status: ::prost::alloc::string::String,
+    /// What the function returned (any JSON), or null.
+    #[prost(message, optional, tag="4")]
+    pub result: ::core::option::Option<::prost_types::Value>,
+    /// Why it failed (a message, never a traceback), or null.
+    #[prost(message, optional, tag="5")]
+    pub error: ::core::option::Option<::prost_types::Value>,
+    /// RFC 3339.
+    #[prost(string, tag="6")]
+    pub created_at: ::prost::alloc::string::String,
+    /// RFC 3339, or null before the job starts.
+    #[prost(message, optional, tag="7")]
+    pub started_at: ::core::option::Option<::prost_types::Value>,
+    /// RFC 3339, or null until the job ends.
+    #[prost(message, optional, tag="8")]
+    pub finished_at: ::core::option::Option<::prost_types::Value>,
+    /// Files the job left in its output_dir, relative paths with `/`.
+    #[prost(string, repeated, tag="9")]
+    pub output_filenames: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct CreateJobRequest {
+    /// The job's function name.
+    #[prost(string, tag="1")]
+    pub name: ::prost::alloc::string::String,
+    /// Keyword arguments for the function; over HTTP, the request body (a JSON object).
+    #[prost(message, optional, tag="2")]
+    pub arguments: ::core::option::Option<::prost_types::Struct>,
+    /// Receives the final record by POST. Over HTTP it may also come as `callback_url` in the body.
+    #[prost(string, tag="3")]
+    pub callback_url: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetJobRequest {
+    #[prost(string, tag="1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListJobsRequest {
+    /// Only jobs in this status.
+    #[prost(string, tag="1")]
+    pub status: ::prost::alloc::string::String,
+    /// Only runs of this job.
+    #[prost(string, tag="2")]
+    pub name: ::prost::alloc::string::String,
+    /// At most this many (default 20, at most 100).
+    #[prost(int32, tag="3")]
+    pub limit: i32,
+    /// A job id: only jobs older than it (the cursor for the next page).
+    #[prost(string, tag="4")]
+    pub after: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListJobsResponse {
+    #[prost(message, repeated, tag="1")]
+    pub data: ::prost::alloc::vec::Vec<Job>,
+    /// More jobs are older than the last one listed.
+    #[prost(bool, tag="2")]
+    pub has_more: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CancelJobRequest {
+    #[prost(string, tag="1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WatchJobRequest {
+    #[prost(string, tag="1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetJobFileRequest {
+    #[prost(string, tag="1")]
+    pub id: ::prost::alloc::string::String,
+    #[prost(string, tag="2")]
+    pub path: ::prost::alloc::string::String,
+}
+include!("cordwire.v1.tonic.rs");
 // @@protoc_insertion_point(module)

@@ -7,6 +7,10 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cordwire.server.admission import Principal
 
 __all__ = ["CordContext", "HttpCall"]
 
@@ -44,10 +48,14 @@ class CordContext:
         "http",
         "metadata",
         "peer",
+        "principal",
         "request_id",
         "response_headers",
         "response_status",
+        "tokens_in",
+        "tokens_out",
         "transport",
+        "usage_model",
     )
 
     def __init__(
@@ -74,6 +82,14 @@ class CordContext:
         """An HTTP success status other than 200 the handler chose (a returned Response's); HTTP only."""
         self.http: HttpCall | None = None
         """The HTTP request behind the call, set by the in-process gateway; None over gRPC."""
+        self.principal: Principal | None = None
+        """The admitted caller (key name and id, its quota); None until admitted, or without auth."""
+        self.tokens_in = 0
+        """Units consumed reading the input (prompt tokens), as reported through :meth:`add_usage`."""
+        self.tokens_out = 0
+        """Units produced (completion tokens), as reported through :meth:`add_usage`."""
+        self.usage_model = ""
+        """The model :meth:`add_usage` named, for usage grouped by model; ``""`` when none was."""
         self._cancelled = False
 
     @staticmethod
@@ -98,6 +114,21 @@ class CordContext:
         if not _FIELD_VALUE.fullmatch(value):
             raise ValueError(f"response header {name!r} has a value HTTP cannot carry: {value!r}")
         self.response_headers[name.lower()] = value
+
+    def add_usage(self, *, tokens_in: int = 0, tokens_out: int = 0, model: str | None = None) -> None:
+        """Report what this call consumed, for the caller's usage record and token quota.
+
+        Adds up over several reports, so a streaming handler may report as it goes (or once, in a
+        ``finally``, so that a cancelled stream still counts what it used). ``tokens_in`` is recorded
+        as ``prompt_tokens`` and ``tokens_out`` as ``completion_tokens``; ``model`` names the model
+        that did the work (a name the server chose, never one copied from the request unchecked).
+        """
+        if tokens_in < 0 or tokens_out < 0:
+            raise ValueError("usage is counted up: tokens_in and tokens_out must be >= 0")
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        if model:
+            self.usage_model = model
 
     @property
     def cancelled(self) -> bool:
