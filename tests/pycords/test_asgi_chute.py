@@ -31,7 +31,7 @@ UVICORN_CHUTE = textwrap.dedent("""
 
     @chute.on_startup()
     async def up(self):
-        self.state = "ready"
+        self.phase = "ready"
 
 
     @chute.on_shutdown()
@@ -43,7 +43,7 @@ UVICORN_CHUTE = textwrap.dedent("""
     async def hello(self, name: str) -> dict:
         if not name:
             raise HTTPException(status_code=422, detail="name is empty")
-        return {"message": f"Hello, {name}!", "state": self.state}
+        return {"message": f"Hello, {name}!", "state": self.phase}
 
 
     @chute.cord(public_api_path="/count", stream=True)
