@@ -17,7 +17,7 @@ from ._admission_setup import AdmissionOptions
 from ._console import print_routes
 from ._logging import configure_logging
 from ._pycords import export_proto
-from ._serve import ServeOptions, serve, serve_gateway
+from ._serve import ServeOptions, TritonFailure, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
 
@@ -215,7 +215,7 @@ def _serve(args: argparse.Namespace) -> int:
             metrics_auth=args.metrics_auth,
         )
         _run(serve(chute, options))
-    except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
+    except (ValueError, OSError, TritonFailure) as exc:  # target, chute, route, bind and Triton errors
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -21,9 +21,14 @@ from .server import ChuteServer
 from .server.admission import admission_guard, key_check
 from .server.observability import Observability, Tracing
 
-__all__ = ["ServeOptions", "serve", "serve_gateway"]
+__all__ = ["ServeOptions", "TritonFailure", "serve", "serve_gateway"]
 
 log = logging.getLogger("cordwire")
+
+
+class TritonFailure(RuntimeError):
+    """The embedded Triton can no longer serve: ``cordwire serve`` stops and exits non-zero, for its
+    supervisor (systemd, Kubernetes) to start a fresh process."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,12 +100,24 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         http_url = f"http://{options.host}:{http.servers[0].sockets[0].getsockname()[1]}"
         auth = not options.admission.no_auth
         ready_task = asyncio.create_task(_announce(console, server, http_url, auth=auth))
+        failure: list[str] = []  # a Triton that can no longer serve stops us like a signal
+
+        def on_failure(cause: str) -> None:
+            failure.append(cause)
+            stop.set()
+
+        if server.triton is not None:
+            server.triton.add_failure_listener(on_failure)
+            if server.triton.failure is not None:
+                on_failure(server.triton.failure)
         await stop.wait()
         ready_task.cancel()
-        console.line("shutting down")
+        console.line(f"Triton failed: {failure[0]}" if failure else "shutting down")
         http.should_exit = True
         await server.stop()
         await http_task
+        if failure:
+            raise TritonFailure(f"Triton failed: {failure[0]}")
     finally:
         await server.stop()
         if observability.tracing is not None:

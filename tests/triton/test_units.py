@@ -8,8 +8,8 @@ from tritonclient.grpc import service_pb2
 
 from cordwire import Code, CordError
 from cordwire.server.triton import TritonService
-from cordwire.server.triton._embedded import _FATAL, free_port
 from cordwire.server.triton._pool import Pool
+from cordwire.server.triton._process import _FATAL, free_port
 from cordwire.server.triton._tensors import decode_outputs
 from cordwire.server.triton._wire import build_request
 
