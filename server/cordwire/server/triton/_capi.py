@@ -5,7 +5,7 @@ and 4 MB tensors tie; streaming tied once ctypes callbacks keep a thread state p
 (``_buffers.py``). ctypes needs no extra dependency and nothing compiled. Functions that return
 quickly are called through ``PyDLL`` (the GIL stays held): releasing it around each of the ~15
 calls that build a request let Triton's callback threads cut in every time (``_submit`` 92 -> 70
-µs). Calls that block (server start and stop, statistics) release it.
+µs). Calls that block (server start and stop, statistics) and ``ServerInferAsync`` release it.
 
 Every function is an attribute named without its ``TRITONSERVER_`` prefix.
 """
@@ -79,7 +79,11 @@ class TritonError(Exception):
         self.message = message
 
 
-_BLOCKING = frozenset({"ServerNew", "ServerStop", "ServerDelete", "ServerModelStatistics"})
+# ServerInferAsync hands the request to Triton's scheduler, whose threads may be waiting for the
+# GIL in a callback: it releases the GIL like the calls that block.
+_BLOCKING = frozenset(
+    {"ServerNew", "ServerStop", "ServerDelete", "ServerModelStatistics", "ServerInferAsync"}
+)
 _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "ApiVersion": (_ERR, [POINTER(c_uint32), POINTER(c_uint32)]),
     "ErrorNew": (_ERR, [c_int, c_char_p]),

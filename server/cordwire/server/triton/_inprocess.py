@@ -144,7 +144,7 @@ class InProcessTriton:
             api.check(api.ServerOptionsNew(byref(options)))
             api.error(api.ServerOptionsSetLogFile(options.value, str(self.log_path).encode()))
             api.error(api.ServerOptionsDelete(options.value))
-            self._pump.join(5)
+            self._pump.close(5)
             self._pump = None
         shutil.rmtree(self._workdir, ignore_errors=True)
 

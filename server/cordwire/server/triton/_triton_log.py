@@ -8,6 +8,7 @@ looks first. Naming a regular file afterwards closes the FIFO's write end: the t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pathlib
@@ -46,7 +47,11 @@ class LogPump:
     def start(self) -> None:
         self._thread.start()
 
-    def join(self, timeout: float) -> None:
+    def close(self, timeout: float) -> None:
+        """Wait for the reader to finish, once Triton's log points elsewhere. A reader still waiting
+        for Triton to open the FIFO (start-up failed before) is released by a writer of our own."""
+        with contextlib.suppress(OSError):  # ENXIO: no reader waits any more
+            os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
         self._thread.join(timeout)
 
     def _run(self) -> None:
