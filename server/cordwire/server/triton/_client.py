@@ -2,8 +2,9 @@
 Triton (``_inprocess.py``) or on external ones over KServe v2 gRPC.
 
 Over gRPC, we call the KServe v2 stubs through ``grpc.aio`` directly rather than ``tritonclient.grpc.aio``.
-Measured with ``tests/triton/bench_client.py`` (2-core CI machine, embedded Triton, ``identity``
-Python-backend model, sequential awaits, median of 3 interleaved rounds):
+Measured with ``tests/triton/bench_client.py`` as it was before issue #15 (2-core CI machine,
+Triton as a child process, ``identity`` Python-backend model, sequential awaits, median of 3
+interleaved rounds):
 
     FP32[16] + BYTES[2]:  tritonclient.grpc.aio  1287 us/call   direct stubs  1285 us/call
     FP32[1M] (4 MB):      tritonclient.grpc.aio 37061 us/call   direct stubs 19566 us/call
@@ -184,21 +185,6 @@ class TritonClient:
         except TritonError as exc:
             raise from_triton_error(exc, model, model in self._models) from None
 
-    async def _stream_local(
-        self,
-        local: InProcessTriton,
-        model: str,
-        inputs: Mapping[str, npt.ArrayLike],
-        parameters: Parameters | None,
-    ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
-        responses = local.stream(model, inputs, parameters)
-        try:
-            async with contextlib.aclosing(responses):  # closing us cancels the Triton request now
-                async for outputs in responses:
-                    yield outputs
-        except TritonError as exc:
-            raise from_triton_error(exc, model, model in self._models) from None
-
     def stream(
         self, model: str, inputs: Mapping[str, npt.ArrayLike], *, parameters: Parameters | None = None
     ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
@@ -241,11 +227,13 @@ class TritonClient:
         pool = self._check(model)
         if self._local is not None:
             self._next(pool, [], None)  # UNAVAILABLE while it is not ready
-            async with contextlib.aclosing(
-                self._stream_local(self._local, model, inputs, parameters)
-            ) as local:
-                async for outputs in local:
-                    yield outputs
+            responses = self._local.stream(model, inputs, parameters)
+            try:
+                async with contextlib.aclosing(responses):  # closing us cancels the Triton request now
+                    async for outputs in responses:
+                        yield outputs
+            except TritonError as exc:
+                raise from_triton_error(exc, model, model in self._models) from None
             return
         call = build_request(model, inputs, None, parameters, streaming=True)
         tried: list[Endpoint] = []
