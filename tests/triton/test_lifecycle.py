@@ -135,11 +135,10 @@ def test_triton_runs_in_process_on_no_port_and_stops_cleanly(served: Served) -> 
 
 def test_a_dead_model_stub_makes_serve_exit_non_zero(served: Served) -> None:
     # Triton's Python backend does not restart a stub that died; the process must be replaced.
-    stubs = [pid for pid in _tree(served.process.pid) if "identity" in _cmdline(pid)]
+    # It notices by itself (no request needed) and says why.
+    stubs = [pid for pid in _tree(served.process.pid) if "identity_0_0" in _cmdline(pid)]
     assert stubs
     for pid in stubs:
         os.kill(pid, signal.SIGKILL)
-    refused = httpx.post(f"{served.url}/echo", json={}, timeout=30)
-    assert refused.status_code == 503, refused.text
     assert served.finish(60) == 1, served.output
-    assert "Triton failed" in served.output and "is not healthy" in served.output
+    assert "Triton failed" in served.output and "identity_0_0" in served.output

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from ._buffers import decode_response, pin_thread_state
 from ._capi import RELEASE_FN, RESPONSE_FN, Code, Flag, Lib, TritonError, lib
 
-__all__ = ["ON_RELEASE", "ON_RESPONSE", "Call", "cancel_all", "in_flight"]
+__all__ = ["ON_RELEASE", "ON_RESPONSE", "Call", "cancel_all", "fail_all", "in_flight"]
 
 Outputs = dict[str, npt.NDArray[Any]]
 _CALLS: dict[int, Call] = {}
@@ -42,10 +42,19 @@ def cancel_all() -> None:
         call.cancel()
 
 
+def fail_all(error: TritonError) -> None:
+    """End every call in flight with ``error`` and cancel its request (Triton failed: a request in
+    a dead stub may never be answered)."""
+    for call in list(_CALLS.values()):
+        call.cancel()
+        call.abandon(error)
+
+
 class Call:
     """A submitted request's responses, its cancellation, and its deletion."""
 
     __slots__ = (
+        "_abandoned",
         "_deleted",
         "_final",
         "_lock",
@@ -70,7 +79,7 @@ class Call:
         self._loop = loop
         self._lock = threading.Lock()
         self._waiter: asyncio.Future[None] | None = None
-        self._released = self._final = self._deleted = False
+        self._released = self._final = self._deleted = self._abandoned = False
 
     def register(self) -> None:
         """Before ``ServerInferAsync``: from now on the callbacks find this call."""
@@ -82,7 +91,7 @@ class Call:
 
     def push(self, item: Outputs | TritonError | None, final: bool) -> None:
         with self._lock:
-            if item is not None:
+            if item is not None and not self._abandoned:
                 self.items.append(item)
             self._final = self._final or final
             waiter, self._waiter = self._waiter, None
@@ -91,6 +100,16 @@ class Call:
             self._loop.call_soon_threadsafe(_wake, waiter)
         if delete:
             self._delete()
+
+    def abandon(self, error: TritonError) -> None:
+        """End the caller's side with ``error`` now; Triton's own ending still deletes the request."""
+        with self._lock:
+            self._abandoned = True
+            self.items.clear()
+            self.items.append(error)
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_wake, waiter)
 
     def released(self) -> None:
         with self._lock:
@@ -123,7 +142,7 @@ class Call:
             with self._lock:
                 if self.items:
                     return self.items.popleft()
-                if self._final:
+                if self._final or self._abandoned:
                     return None
                 waiter = self._waiter = self._loop.create_future()
             await waiter

@@ -36,6 +36,7 @@ from ._buffers import ALLOCATE, RELEASE_BUFFER
 from ._calls import Call, Outputs
 from ._capi import Code, Flag, Lib, TritonError, lib
 from ._requests import Parameters, fill_request
+from ._stubs import alive, find_stubs
 from ._triton_log import LogPump
 
 __all__ = ["InProcessTriton"]
@@ -73,6 +74,7 @@ class InProcessTriton:
         self._allocator: int | None = None
         self._decoupled: dict[str, bool] = {}
         self._pump: LogPump | None = None
+        self._stubs: dict[int, str] = {}
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class InProcessTriton:
                 api.ServerModelTransactionProperties(self._server, model.encode(), -1, byref(flags), byref(_))
             )
             self._decoupled[model] = bool(flags.value & Flag.TXN_DECOUPLED)
+        self._stubs = find_stubs(backends)
         self.startup_seconds = time.monotonic() - started
 
     def _configure(self, api: Lib, options: int, backends: pathlib.Path) -> None:
@@ -154,13 +157,22 @@ class InProcessTriton:
         self._failure_listeners.append(callback)
 
     def fail(self, cause: str) -> None:
-        """Record that Triton cannot serve any more and tell the listeners (once)."""
+        """Record that Triton cannot serve any more, end the calls in flight with UNAVAILABLE (some
+        may never hear from a dead stub), and tell the listeners. Once."""
         if self.failure is not None:
             return
         self.failure = cause
         logger.error("Triton failed: %s (log: %s)", cause, self.log_path)
+        _calls.fail_all(TritonError(Code.UNAVAILABLE, f"Triton failed: {cause}"))
         for callback in list(self._failure_listeners):
             callback(cause)
+
+    def check_stubs(self) -> None:
+        """``fail`` if a model's stub process is gone (the Python backend does not restart it)."""
+        for pid, instance in self._stubs.items():
+            if not alive(pid):
+                self.fail(f"the stub process of model instance {instance!r} (pid {pid}) is gone")
+                return
 
     def ready(self) -> bool:
         """Triton is live, every model is READY, and nothing failed."""

@@ -2,7 +2,8 @@
 
 Readiness is read from Triton itself every ``interval`` seconds (``ServerIsLive`` and
 ``ServerModelIsReady``: two C calls, no network). There is nothing to restart in-process: a start-up
-that fails, a model not READY for ``max_failures`` checks in a row, or a dead stub is a failure
+that fails, a model not READY for ``max_failures`` checks in a row, or a model's stub process that
+is gone (``_stubs.py``) is a failure
 (``InProcessTriton.fail``), and the process is left for its supervisor to replace.
 """
 
@@ -53,6 +54,7 @@ class Watch:
         )
         failures = 0
         while self.triton.failure is None:
+            self.triton.check_stubs()
             if self.triton.ready():
                 failures = 0
                 self.endpoint.set_healthy(True)
