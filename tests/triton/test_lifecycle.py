@@ -120,6 +120,10 @@ def _listening_ports(pids: list[int]) -> set[int]:
 
 def test_triton_runs_in_process_on_no_port_and_stops_cleanly(served: Served) -> None:
     assert httpx.post(f"{served.url}/echo", json={}).json() == {"values": [0.0, 1.0, 2.0]}
+    metrics = httpx.get(f"{served.url}/metrics").text
+    assert 'cordwire_triton_endpoint_healthy{address="in-process",chute="tests-lifecycle"} 1.0' in metrics
+    labels = 'chute="tests-lifecycle",kind="infer",model="identity"'
+    assert f"cordwire_triton_request_duration_seconds_count{{{labels}}} 1.0" in metrics
     tree = _tree(served.process.pid)
     commands = [_cmdline(pid) for pid in tree]
     assert not [c for c in commands if "tritonserver " in c or c.startswith("tritonserver")], commands
