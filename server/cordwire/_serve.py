@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import faulthandler
 import logging
 import signal
 import time
@@ -62,6 +63,10 @@ class _HttpServer(uvicorn.Server):
 
 
 async def serve(chute: Chute, options: ServeOptions) -> None:
+    # Triton runs in this process: if its C++ ever crashes, the threads' Python stacks on stderr
+    # are the cause we can give (the exit status is the signal's, non-zero, for the supervisor).
+    if not faulthandler.is_enabled():
+        faulthandler.enable()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import threading
 from typing import Any
@@ -97,7 +98,7 @@ class Call:
             waiter, self._waiter = self._waiter, None
             delete = self._claim_delete()
         if waiter is not None:
-            self._loop.call_soon_threadsafe(_wake, waiter)
+            _wake_soon(self._loop, waiter)
         if delete:
             self._delete()
 
@@ -109,7 +110,7 @@ class Call:
             self.items.append(error)
             waiter, self._waiter = self._waiter, None
         if waiter is not None:
-            self._loop.call_soon_threadsafe(_wake, waiter)
+            _wake_soon(self._loop, waiter)
 
     def released(self) -> None:
         with self._lock:
@@ -151,6 +152,11 @@ class Call:
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _wake_soon(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed (shutdown): nobody waits any more
+        loop.call_soon_threadsafe(_wake, waiter)
 
 
 def _on_response(response: int | None, flags: int, userp: int | None) -> None:
