@@ -124,6 +124,8 @@ def test_triton_runs_in_process_on_no_port_and_stops_cleanly(served: Served) -> 
     assert 'cordwire_triton_endpoint_healthy{address="in-process",chute="tests-lifecycle"} 1.0' in metrics
     labels = 'chute="tests-lifecycle",kind="infer",model="identity"'
     assert f"cordwire_triton_request_duration_seconds_count{{{labels}}} 1.0" in metrics
+    # Triton's own statistics for the model (its first request was the one above).
+    assert 'cordwire_triton_model_successes_total{chute="tests-lifecycle",model="identity"} 1.0' in metrics
     tree = _tree(served.process.pid)
     commands = [_cmdline(pid) for pid in tree]
     assert not [c for c in commands if "tritonserver " in c or c.startswith("tritonserver")], commands
