@@ -67,10 +67,13 @@ def _stubs_of(pid: int, model: str) -> list[int]:
     return found
 
 
-async def test_model_process_killed_mid_stream_fails_streams_then_503_then_exit_1() -> None:
+async def test_model_process_killed_mid_stream_ends_streams_then_exit_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
     # Triton runs inside `cordwire serve`; what can die under it is a model's stub process. The
     # Python backend never restarts one, so the process must be replaced: in-flight calls end with
-    # UNAVAILABLE, new ones get 503 + Retry-After, and it exits 1 for its supervisor to restart it.
+    # UNAVAILABLE (new ones get 503 + Retry-After while it drains), and it exits 1 for its supervisor.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the failed Triton's log stays
     with serve_process() as served:
         cord = chute.cords()["Count"]
         async with (

@@ -24,7 +24,8 @@ CHUTE = f"{pathlib.Path(__file__).resolve().parent / 'lifecycle_chute.py'}:chute
 class Served:
     """One `cordwire serve` process, its output so far and the ports it printed."""
 
-    def __init__(self) -> None:
+    def __init__(self, tmp: pathlib.Path) -> None:
+        # TMPDIR: Triton's work directory (and the log a failure keeps) lands in the test's own.
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -41,6 +42,7 @@ class Served:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env={**os.environ, "TMPDIR": str(tmp)},
         )
         self.output = ""
         for line in self.process.stdout or ():
@@ -63,8 +65,8 @@ class Served:
 
 
 @pytest.fixture
-def served() -> Iterator[Served]:
-    served = Served()
+def served(tmp_path: pathlib.Path) -> Iterator[Served]:
+    served = Served(tmp_path)
     try:
         yield served
     finally:
@@ -148,3 +150,37 @@ def test_a_dead_model_stub_makes_serve_exit_non_zero(served: Served) -> None:
         os.kill(pid, signal.SIGKILL)
     assert served.finish(60) == 1, served.output
     assert "Triton failed" in served.output and "identity_0_0" in served.output
+
+
+BROKEN_CHUTE = """
+import pathlib
+from cordwire import Chute
+
+chute = Chute(username="tests", name="broken", model_repository=pathlib.Path(__file__).parent / "models")
+
+
+@chute.cord(public_api_path="/nothing", method="POST")
+async def nothing(self) -> dict:
+    return {}
+"""
+
+
+SERVE_OPTIONS = ("--no-auth", "--http-port", "0", "--grpc-port", "0")
+
+
+def test_a_model_that_does_not_load_makes_serve_exit_non_zero_with_the_cause(tmp_path: pathlib.Path) -> None:
+    model = tmp_path / "models" / "broken"
+    (model / "1").mkdir(parents=True)
+    (model / "1" / "model.py").write_text("raise RuntimeError('this model cannot load')\n")
+    (model / "config.pbtxt").write_text('backend: "python"\nmax_batch_size: 0\n')
+    (tmp_path / "chute.py").write_text(BROKEN_CHUTE)
+    process = subprocess.run(
+        [sys.executable, "-m", "cordwire", "serve", f"{tmp_path / 'chute.py'}:chute", *SERVE_OPTIONS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    output = process.stdout + process.stderr
+    assert process.returncode == 1, output
+    assert "Triton failed: Triton did not start" in output and "broken" in output

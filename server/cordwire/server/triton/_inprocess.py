@@ -131,7 +131,7 @@ class InProcessTriton:
 
     def stop(self) -> None:
         """Cancel what still runs, stop Triton (models unload, stubs exit), remove the work
-        directory. Blocks: run it in a thread. Idempotent."""
+        directory (but for ``triton.log`` after a failure). Blocks: run it in a thread. Idempotent."""
         api, server, self._server = self._api, self._server, None
         if api is not None and server:
             _calls.cancel_all()
@@ -149,7 +149,16 @@ class InProcessTriton:
             api.error(api.ServerOptionsDelete(options.value))
             self._pump.close(5)
             self._pump = None
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        for path in self._workdir.iterdir() if self._workdir.exists() else ():
+            # After a failure, the log it named stays for whoever looks into it.
+            if path == self.log_path and self.failure is not None:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        if self.failure is None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
 
     # --- health -----------------------------------------------------------------------------------
 
