@@ -18,10 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import pathlib
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
@@ -35,6 +33,7 @@ from ._backends import backend_directory
 from ._buffers import ALLOCATE, RELEASE_BUFFER
 from ._calls import Call, Outputs
 from ._capi import Code, Flag, Lib, TritonError, lib
+from ._options import ServerSettings, new_server, point_log_at, python_first_on_path
 from ._requests import Parameters, fill_request
 from ._stubs import alive, find_stubs
 from ._triton_log import LogPump
@@ -84,20 +83,21 @@ class InProcessTriton:
         started = time.monotonic()
         api = self._api = lib()
         backends = backend_directory(api.wheel, self._workdir)
-        _python_first_on_path()
+        python_first_on_path()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._pump = LogPump(self._workdir / "triton.fifo", self.log_path)
         self._pump.start()
-        options = c_void_p()
-        api.check(api.ServerOptionsNew(byref(options)))
-        try:
-            assert options.value is not None
-            self._configure(api, options.value, backends)
-            server = c_void_p()
-            api.check(api.ServerNew(byref(server), options.value))
-            self._server = server.value
-        finally:
-            api.error(api.ServerOptionsDelete(options.value))
+        self._server = new_server(
+            api,
+            ServerSettings(
+                repository=self.model_repository,
+                models=self.models,
+                backends=backends,
+                workdir=self._workdir,
+                log_file=self._pump.fifo,
+                exit_timeout=self.exit_timeout,
+            ),
+        )
         allocator = c_void_p()
         api.check(api.ResponseAllocatorNew(byref(allocator), ALLOCATE, RELEASE_BUFFER, None))
         self._allocator = allocator.value
@@ -109,25 +109,6 @@ class InProcessTriton:
             self._decoupled[model] = bool(flags.value & Flag.TXN_DECOUPLED)
         self._stubs = find_stubs(backends)
         self.startup_seconds = time.monotonic() - started
-
-    def _configure(self, api: Lib, options: int, backends: pathlib.Path) -> None:
-        assert self._pump is not None
-        api.check(api.ServerOptionsSetLogFile(options, str(self._pump.fifo).encode()))
-        api.check(api.ServerOptionsSetServerId(options, b"cordwire"))
-        api.check(api.ServerOptionsSetModelRepositoryPath(options, str(self.model_repository).encode()))
-        api.check(api.ServerOptionsSetBackendDirectory(options, str(backends).encode()))
-        api.check(api.ServerOptionsSetRepoAgentDirectory(options, str(self._workdir / "repoagents").encode()))
-        # Exactly the chute's models, loaded by ServerNew, which fails if one does not load.
-        api.check(api.ServerOptionsSetModelControlMode(options, Flag.MODEL_CONTROL_EXPLICIT))
-        for model in self.models:
-            api.check(api.ServerOptionsSetStartupModel(options, model.encode()))
-        api.check(api.ServerOptionsSetStrictModelConfig(options, True))
-        api.check(api.ServerOptionsSetExitOnError(options, True))
-        api.check(api.ServerOptionsSetExitTimeout(options, self.exit_timeout))
-        # Triton's own Prometheus endpoint is a frontend we do not run; cordwire's /metrics reports.
-        api.check(api.ServerOptionsSetMetrics(options, False))
-        api.check(api.ServerOptionsSetGpuMetrics(options, False))
-        api.check(api.ServerOptionsSetCpuMetrics(options, False))
 
     def stop(self) -> None:
         """Cancel what still runs, stop Triton (models unload, stubs exit), remove the work
@@ -143,10 +124,7 @@ class InProcessTriton:
             self._allocator = None
         if api is not None and self._pump is not None:
             # A regular file closes the FIFO's write end; what Triton logs from now on stays there.
-            options = c_void_p()
-            api.check(api.ServerOptionsNew(byref(options)))
-            api.error(api.ServerOptionsSetLogFile(options.value, str(self.log_path).encode()))
-            api.error(api.ServerOptionsDelete(options.value))
+            point_log_at(api, self.log_path)
             self._pump.close(5)
             self._pump = None
         for path in self._workdir.iterdir() if self._workdir.exists() else ():
@@ -281,12 +259,3 @@ class InProcessTriton:
                     yield item
         finally:
             call.cancel()
-
-
-def _python_first_on_path() -> None:
-    # The stub runs models with the first python on PATH: ours, so the venv's packages import.
-    # Set once, before Triton starts any thread; stubs (re)started later inherit it.
-    ours = os.path.dirname(sys.executable)
-    path = os.environ.get("PATH", "")
-    if path.split(os.pathsep)[0] != ours:
-        os.environ["PATH"] = os.pathsep.join(filter(None, [ours, path]))
