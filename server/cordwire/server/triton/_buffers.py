@@ -104,29 +104,37 @@ def _split_bytes(raw: memoryview, count: int) -> npt.NDArray[np.object_]:
     return out
 
 
+class _Slots(threading.local):
+    """Out-parameters of ``InferenceResponseOutput``, made once per thread (and their ``byref``s)."""
+
+    def __init__(self) -> None:
+        self.count = c_uint32()
+        self.name, self.datatype, self.rank = c_char_p(), c_int(), c_uint64()
+        self.shape = ctypes.POINTER(c_int64)()
+        self.base, self.size = c_void_p(), c_size_t()
+        self.memory, self.memory_id, self.userp = c_int(), c_int64(), c_void_p()
+        self.count_ref = byref(self.count)
+        # name, datatype, shape, dim_count, base, byte_size, memory_type, memory_type_id, userp
+        self.refs = (
+            byref(self.name), byref(self.datatype), byref(self.shape), byref(self.rank),
+            byref(self.base), byref(self.size), byref(self.memory), byref(self.memory_id),
+            byref(self.userp),
+        )  # fmt: skip
+
+
+_SLOTS = _Slots()
+
+
 def decode_response(api: Lib, response: int) -> dict[str, npt.NDArray[Any]]:
     """The response's output tensors by name; numeric ones are read-only views (no copy)."""
-    count = c_uint32()
-    api.check(api.InferenceResponseOutputCount(response, byref(count)))
-    name, datatype, shape, rank = c_char_p(), c_int(), ctypes.POINTER(c_int64)(), c_uint64()
-    base, size, memory, memory_id, userp = c_void_p(), c_size_t(), c_int(), c_int64(), c_void_p()
+    slots = _SLOTS
+    api.check(api.InferenceResponseOutputCount(response, slots.count_ref))
+    name, datatype, shape, rank, base, size = (
+        slots.name, slots.datatype, slots.shape, slots.rank, slots.base, slots.size,
+    )  # fmt: skip
     outputs: dict[str, npt.NDArray[Any]] = {}
-    for index in range(count.value):
-        api.check(
-            api.InferenceResponseOutput(
-                response,
-                index,
-                byref(name),
-                byref(datatype),
-                byref(shape),
-                byref(rank),
-                byref(base),
-                byref(size),
-                byref(memory),
-                byref(memory_id),
-                byref(userp),
-            )
-        )
+    for index in range(slots.count.value):
+        api.check(api.InferenceResponseOutput(response, index, *slots.refs))
         dims = tuple(shape[: rank.value])
         owner = _BUFFERS.get(base.value) if base.value else None
         if owner is not None:
