@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--triton",
         default="embedded",
-        help="'embedded' (default) or HOST:PORT[,HOST:PORT...] of Triton gRPC endpoints",
+        help="'embedded' (default: Triton inside this process) or HOST:PORT[,HOST:PORT...] of Triton "
+        "gRPC endpoints",
     )
     serve_cmd.add_argument(
         "--keys-db",
