@@ -1,7 +1,7 @@
 """The bench chute: ``Echo`` through Triton's ``identity``, ``Count`` from Triton's decoupled ``counter``.
 
 Written the way a user would write a chute (dicts out, ``self.triton``), so the numbers are what a
-user gets. Served by ``cordwire serve bench/chute.py:chute`` against the bench's shared Triton.
+user gets. Served by ``cordwire serve bench/chute.py:chute`` with its Triton embedded (in-process).
 """
 
 from __future__ import annotations

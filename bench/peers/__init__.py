@@ -1,7 +1,7 @@
-"""The servers under test, all on loopback and all in front of one shared Triton.
+"""The servers under test, all on loopback, on the same models (tests/triton_models).
 
-Triton (identity, counter) ◄── cordwire serve (HTTP in-process + gRPC) ◄── grpc-gateway v2 (Go)
-      ▲                    ◄── FastAPI + tritonclient proxy
+cordwire serve (HTTP in-process + gRPC, Triton in-process: --triton embedded) ◄── grpc-gateway v2 (Go)
+tritonserver (identity, counter) ◄── FastAPI + tritonclient proxy
       └── Triton's own HTTP and gRPC endpoints, measured directly
 """
 
@@ -15,7 +15,7 @@ import sys
 import urllib.request
 from types import TracebackType
 
-from cordwire.server.triton import EmbeddedTriton
+from cordwire.server.triton import TritonProcess
 
 from ..gobuild import Tools
 from ..paths import MODELS, REPO
@@ -27,7 +27,7 @@ __all__ = ["Peers"]
 _MODELS = ("identity", "counter")
 
 
-def _ready(triton: EmbeddedTriton) -> bool:
+def _ready(triton: TritonProcess) -> bool:
     return all(http_ok(f"http://{triton.http_address}/v2/models/{m}/ready") for m in _MODELS)
 
 
@@ -47,7 +47,7 @@ class Peers:
     def __init__(self, tools: Tools, log_dir: pathlib.Path) -> None:
         self.tools = tools
         self.procs = Procs(log_dir)
-        self.triton = EmbeddedTriton(MODELS, _MODELS, log_dir=log_dir)
+        self.triton = TritonProcess(MODELS, _MODELS, log_dir=log_dir)
         self.addresses = Addresses()
         self.cordwire: subprocess.Popen[bytes] | None = None
 
@@ -89,12 +89,13 @@ class Peers:
 
         http_port, grpc_port = free_port(), free_port()
         a.cordwire_http, a.cordwire_grpc = f"127.0.0.1:{http_port}", f"127.0.0.1:{grpc_port}"
-        # External Triton, so cordwire's own process tree is only cordwire (its RSS is cordwire's).
+        # Embedded Triton, as `cordwire serve` runs by default: in-process, so cordwire's RSS includes
+        # Triton's (its models' stub processes are children of their own).
         self.cordwire = self._start_one(
             "cordwire",
             [
                 *(sys.executable, "-m", "cordwire", "serve", "bench.chute:chute", "--no-auth"),
-                *("--triton", a.triton_grpc, "--http-port", str(http_port), "--grpc-port", str(grpc_port)),
+                *("--triton", "embedded", "--http-port", str(http_port), "--grpc-port", str(grpc_port)),
             ],
             f"http://{a.cordwire_http}/v1/echo",
         )

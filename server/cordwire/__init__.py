@@ -1,5 +1,6 @@
 """cordwire: serve protobuf-defined AI chutes over gRPC and HTTP/JSON, backed by NVIDIA Triton."""
 
+from . import _grpc_fork  # noqa: F401  (first: before anything starts gRPC)
 from ._chute import Chute
 from ._codes import Code
 from ._context import CordContext

@@ -20,7 +20,7 @@ from ._errors import DefinitionError
 from ._jobs_cli import add_jobs_options, jobs_options
 from ._logging import configure_logging
 from ._pycords import export_proto
-from ._serve import ServeOptions, serve, serve_gateway
+from ._serve import ServeOptions, TritonFailure, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
 from .server.admission import add_keys_commands
 from .server.usage import add_usage_command
@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--triton",
         default="embedded",
-        help="'embedded' (default) or HOST:PORT[,HOST:PORT...] of Triton gRPC endpoints",
+        help="'embedded' (default: Triton inside this process) or HOST:PORT[,HOST:PORT...] of Triton "
+        "gRPC endpoints",
     )
     serve_cmd.add_argument(
         "--keys-db",
@@ -260,7 +261,7 @@ def _serve(args: argparse.Namespace) -> int:
         _run(serve(chute, options))
     except DefinitionError as exc:
         return _report(exc)
-    except OSError as exc:  # an address in use, a keys database that cannot be opened
+    except (OSError, TritonFailure) as exc:  # an address in use, a keys database, Triton's failure
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

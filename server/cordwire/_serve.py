@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import faulthandler
 import logging
 import signal
 import time
@@ -35,9 +36,14 @@ from .server.admission import Admission, admission_guard, key_check, resolve_key
 from .server.observability import Observability, Tracing
 from .server.usage import UsageMeter, UsageReader, build_meter, usage_reader
 
-__all__ = ["ServeOptions", "serve", "serve_gateway"]
+__all__ = ["ServeOptions", "TritonFailure", "serve", "serve_gateway"]
 
 log = logging.getLogger("cordwire")
+
+
+class TritonFailure(RuntimeError):
+    """The embedded Triton can no longer serve: ``cordwire serve`` stops and exits non-zero, for its
+    supervisor (systemd, Kubernetes) to start a fresh process."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,6 +98,10 @@ class _HttpServer(uvicorn.Server):
 
 
 async def serve(chute: Chute, options: ServeOptions) -> None:
+    # Triton runs in this process: if its C++ ever crashes, the threads' Python stacks on stderr
+    # are the cause we can give (the exit status is the signal's, non-zero, for the supervisor).
+    if not faulthandler.is_enabled():
+        faulthandler.enable()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -147,12 +157,24 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         http_url = f"http://{options.host}:{http.servers[0].sockets[0].getsockname()[1]}"
         auth = not options.admission.no_auth
         ready_task = asyncio.create_task(_announce(console, server, http_url, auth=auth))
+        failure: list[str] = []  # a Triton that can no longer serve stops us like a signal
+
+        def on_failure(cause: str) -> None:
+            failure.append(cause)
+            stop.set()
+
+        if server.triton is not None:
+            server.triton.add_failure_listener(on_failure)
+            if server.triton.failure is not None:
+                on_failure(server.triton.failure)
         await stop.wait()
         ready_task.cancel()
-        console.line("shutting down")
+        console.line(f"Triton failed: {failure[0]}" if failure else "shutting down")
         http.should_exit = True
         await server.stop()
         await http_task
+        if failure:
+            raise TritonFailure(f"Triton failed: {failure[0]}")
     finally:
         await server.stop()
         if meter is not None:

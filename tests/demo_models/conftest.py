@@ -1,18 +1,23 @@
 """A real tritonserver serving cordwire/demo/models for the demo-model tests.
 
-Started through cordwire's own ``TritonService`` (embedded spec), the same path the demo chute
-takes, so these tests also prove the repository loads the way ``cordwire serve`` loads it.
+The models' contract as any KServe v2 client sees it: a ``tritonserver`` process of its own
+(``TritonProcess``, with the backend directory prepared as the embedded Triton prepares it),
+reached over gRPC by tritonclient. cordwire's in-process path to the same models is tests/demo.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cordwire.server.triton import TritonService
+from cordwire.server.triton import TritonProcess
+from cordwire.server.triton._endpoint import Endpoint
+from cordwire.server.triton._repository import model_names
 
 REPO = Path(__file__).resolve().parents[2] / "server" / "cordwire" / "demo" / "models"
 MODELS = ("embed", "image", "tiny_lm")
@@ -28,17 +33,21 @@ class Server:
 
 @pytest.fixture(scope="session")
 async def triton_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    service = TritonService.from_spec("embedded", REPO, log_dir=tmp_path_factory.mktemp("demo-triton"))
-    assert tuple(sorted(service.models)) == MODELS
-    await service.start()
+    assert model_names(REPO) == MODELS
+    triton = TritonProcess(REPO, MODELS, log_dir=tmp_path_factory.mktemp("demo-triton"))
+    started = time.monotonic()
+    triton.launch()
+    endpoint = Endpoint(triton.grpc_address)
     try:
-        await service.wait_ready(timeout=READY_TIMEOUT_S)
-        assert service.embedded is not None and service.supervisor is not None
-        startup = service.supervisor.last_startup_seconds
-        assert startup is not None
-        yield Server(service.embedded.grpc_address, startup, service.embedded.log_path)
+        # Readiness of a process of its own has no event this side of gRPC: poll it.
+        while not await endpoint.check(MODELS):
+            if time.monotonic() - started > READY_TIMEOUT_S:
+                raise TimeoutError(f"demo models not READY within {READY_TIMEOUT_S}s ({triton.log_path})")
+            await asyncio.sleep(0.1)
+        yield Server(triton.grpc_address, time.monotonic() - started, triton.log_path)
     finally:
-        await service.stop()
+        await endpoint.close()
+        await asyncio.to_thread(triton.close)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Faults on the whole path: Triton killed mid-stream, handler bugs, clients hanging up.
+"""Faults on the whole path: a model process killed mid-stream, handler bugs, clients hanging up.
 
 The relay chute runs in this process (conftest) against a real embedded Triton; the gateway is
-on a real loopback socket, so streams and hang-ups behave as they do in production.
+on a real loopback socket, so streams and hang-ups behave as they do in production. A killed
+model process ends `cordwire serve`, so that test runs one of its own.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import grpc
 import httpx
 import pytest
 
+from .chute import chute
 from .conftest import Relay
-from .serving import wait_healthy
+from .serving import serve_process, wait_healthy
 
 pytestmark = pytest.mark.triton
 
 WAIT = 10.0  # bound on anything that should take milliseconds (two shared, busy cores)
-RESTART = 90.0  # bound on Triton's restart (≈5 s idle)
+RESTART = 90.0  # bound on a `cordwire serve` start-up or exit on two busy shared cores
 ENDLESS = {"count": 100_000, "delay_ms": 10}  # a stream that only a fault or a hang-up ends
 
 
@@ -48,67 +50,68 @@ def parse_sse(text: str) -> list[Any]:
     return [p if p == "[DONE]" else json.loads(p) for p in payloads]
 
 
-def readiness(relay: Relay) -> asyncio.Queue[bool]:
-    changes: asyncio.Queue[bool] = asyncio.Queue()
-    relay.running.server.add_listener(changes.put_nowait)
-    return changes
+def _stubs_of(pid: int, model: str) -> list[int]:
+    """The Python-backend stub processes serving ``model`` under process ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(") ", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read().decode(errors="replace")
+            except (FileNotFoundError, IndexError):
+                continue
+            if parent == pid and "triton_python_backend_stub" in command and f"{model}_" in command:
+                found.append(int(entry))
+    return found
 
 
-async def test_triton_killed_mid_stream_fails_streams_then_503_then_recovers(relay: Relay) -> None:
-    server = relay.running.server
-    assert server.triton is not None and server.triton.embedded is not None
-    pid = server.triton.embedded.pid
-    assert pid is not None
-    changes = readiness(relay)
-    grpc_call = relay.running.method("Count")(relay.running.request("Count", ENDLESS))
-    async with (
-        httpx.AsyncClient(base_url=relay.url, timeout=WAIT) as client,
-        client.stream("POST", "/v1/count", json=ENDLESS) as response,
-    ):
-        assert response.status_code == 200
-        events = sse_events(response.aiter_lines())
-        assert await anext(events) == {"value": 0}
-        assert (await asyncio.wait_for(grpc_call.read(), WAIT)).value == 0
+async def test_model_process_killed_mid_stream_ends_streams_then_exit_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    # Triton runs inside `cordwire serve`; what can die under it is a model's stub process. The
+    # Python backend never restarts one, so the process must be replaced: in-flight calls end with
+    # UNAVAILABLE (new ones get 503 + Retry-After while it drains), and it exits 1 for its supervisor.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the failed Triton's log stays
+    with serve_process() as served:
+        cord = chute.cords()["Count"]
+        async with (
+            grpc.aio.insecure_channel(served.grpc_target) as channel,
+            httpx.AsyncClient(base_url=served.http_url, timeout=WAIT) as client,
+            client.stream("POST", "/v1/count", json=ENDLESS) as response,
+        ):
+            count = channel.unary_stream(
+                cord.full_path,
+                request_serializer=cord.input_class.SerializeToString,
+                response_deserializer=cord.output_class.FromString,
+            )
+            grpc_call = count(cord.input_class(**ENDLESS), timeout=RESTART)
+            assert response.status_code == 200
+            events = sse_events(response.aiter_lines())
+            assert await anext(events) == {"value": 0}
+            assert (await asyncio.wait_for(grpc_call.read(), WAIT)).value == 0  # type: ignore[union-attr]
 
-        os.kill(pid, signal.SIGKILL)
-        killed = time.monotonic()
-        # The SSE stream ends in-band: an error event, then [DONE], within seconds.
-        tail = [event async for event in events if event == "[DONE]" or "error" in event]
-        sse_seconds = time.monotonic() - killed
-    assert tail[-1] == "[DONE]"
-    assert tail[-2]["error"]["code"] == "model_unavailable", tail  # UNAVAILABLE, with its reason
-    assert sse_seconds < WAIT
-    with pytest.raises(grpc.aio.AioRpcError) as failed:
-        async with asyncio.timeout(WAIT):
-            while await grpc_call.read() is not grpc.aio.EOF:
-                pass
-    assert failed.value.code() is grpc.StatusCode.UNAVAILABLE
-
-    # While it is down: 503 + Retry-After over HTTP (and /healthz says so), UNAVAILABLE over gRPC.
-    assert await asyncio.wait_for(changes.get(), WAIT) is False
-    async with httpx.AsyncClient(base_url=relay.url, timeout=WAIT) as client:
-        refused = await client.post("/v1/echo", json={"values": [1]})
-        health = await client.get("/healthz")
-    assert refused.status_code == 503, refused.text
-    assert refused.headers["retry-after"] == "1"
-    assert refused.json()["error"]["code"] == "unavailable"
-    assert health.status_code == 503
-    with pytest.raises(grpc.aio.AioRpcError) as down:
-        await relay.running.call("Echo", {"values": [1]}, timeout=WAIT)
-    assert down.value.code() is grpc.StatusCode.UNAVAILABLE
-
-    # It comes back by itself: the supervisor relaunches Triton.
-    recovered = await wait_healthy(relay.url, RESTART)
-    print(
-        f"\nTriton SIGKILL: SSE ended {sse_seconds:.2f}s after the kill; healthy again after {recovered:.1f}s"
-    )
-    async with httpx.AsyncClient(base_url=relay.url, timeout=WAIT) as client:
-        echoed = await client.post("/v1/echo", json={"values": [1, 2], "text": "back"})
-        streamed = await client.post("/v1/count", json={"count": 3})
-    assert echoed.json() == {"values": [1.0, 2.0], "text": "back"}
-    assert streamed.text.count("data: ") == 4
-    assert server.triton.embedded.pid != pid
-    assert (await relay.running.call("Echo", {"values": [3]})).values == [3.0]  # type: ignore[attr-defined]
+            stubs = _stubs_of(served.pid, "counter")
+            assert stubs, "expected the counter model's stub processes"
+            for pid in stubs:
+                os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            # The SSE stream ends in-band: an error event, then [DONE], within seconds.
+            tail = [event async for event in events if event == "[DONE]" or "error" in event]
+            sse_seconds = time.monotonic() - killed
+            assert tail[-1] == "[DONE]"
+            assert tail[-2]["error"]["code"] == "model_unavailable", tail  # UNAVAILABLE, with its reason
+            assert sse_seconds < WAIT
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                async with asyncio.timeout(WAIT):
+                    while await grpc_call.read() is not grpc.aio.EOF:
+                        pass
+            assert failed.value.code() is grpc.StatusCode.UNAVAILABLE
+        print(f"\nmodel stub SIGKILL: SSE ended {sse_seconds:.2f}s after the kill")
+        exit_code = await asyncio.to_thread(served.process.wait, RESTART)
+        assert exit_code == 1, served.output
+        assert "Triton failed" in served.output
 
 
 SECRET = "hunter2-do-not-leak"
@@ -169,7 +172,7 @@ async def _marker_written(marker: pathlib.Path) -> None:
 async def test_http_client_hang_up_cancels_triton_and_leaks_no_task(
     relay: Relay, tmp_path: pathlib.Path
 ) -> None:
-    await wait_healthy(relay.url, RESTART)  # the SIGKILL test may have run just before
+    await wait_healthy(relay.url, RESTART)  # the session relay may still be starting
     marker = tmp_path / "cancelled"
     before = asyncio.all_tasks()
     async with (

@@ -1,6 +1,8 @@
-"""Unary latency: tritonclient.grpc.aio vs cordwire's direct KServe v2 stubs over grpc.aio.
+"""Unary latency and CPU per call: the in-process Triton vs an external one over gRPC.
 
-Run: .venv/bin/python tests/triton/bench_client.py   (starts its own embedded Triton)
+Both through cordwire's own client (``self.triton``): ``--triton embedded`` (C API, in this
+process) and ``--triton HOST:PORT`` against a ``tritonserver`` of its own on loopback, same models.
+Run: .venv/bin/python tests/triton/bench_client.py
 """
 
 from __future__ import annotations
@@ -13,64 +15,56 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
-import tritonclient.grpc.aio as tc_aio
-from tritonclient.grpc import InferInput
 
-from cordwire.server.triton import TritonService
+from cordwire.server.triton import TritonProcess, TritonService
 
 MODELS = pathlib.Path(__file__).resolve().parent.parent / "triton_models"
 
 
-async def _time(call: Callable[[], Awaitable[Any]], n: int) -> float:
+async def _time(call: Callable[[], Awaitable[Any]], n: int) -> tuple[float, float]:
+    """Wall and CPU (this process) microseconds per call."""
     for _ in range(max(n // 10, 5)):  # warm up
         await call()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         await call()
-    return (time.perf_counter() - start) / n * 1e6
+    return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
 
 
 async def main() -> None:
-    service = TritonService.from_spec("embedded", MODELS)
-    await service.start()
-    await service.wait_ready(120)
-    assert service.embedded is not None
-    tc = tc_aio.InferenceServerClient(service.embedded.grpc_address)
+    embedded = TritonService.from_spec("embedded", MODELS)
+    process = TritonProcess(MODELS, ("identity", "counter"))
+    process.launch()
+    external = TritonService.from_spec(process.grpc_address, MODELS)
+    services = {"in-process (C API)": embedded, "external (gRPC)": external}
+    for service in services.values():
+        await service.start()
+        await service.wait_ready(120)
     cases = {
         "FP32[16]+BYTES[2]": (
-            np.arange(16, dtype=np.float32),
-            np.array([b"hello", b"world"], dtype=np.object_),
+            {
+                "FLOATS": np.arange(16, dtype=np.float32),
+                "TEXTS": np.array([b"hello", b"world"], dtype=np.object_),
+            },
             2000,
         ),
-        "FP32[1M] (4 MB)": (np.random.rand(1 << 20).astype(np.float32), None, 100),
+        "FP32[1M] (4 MB)": ({"FLOATS": np.random.rand(1 << 20).astype(np.float32)}, 100),
     }
     try:
-        for label, (floats, texts, n) in cases.items():
-
-            async def ours(floats: Any = floats, texts: Any = texts) -> Any:
-                inputs = {"FLOATS": floats} if texts is None else {"FLOATS": floats, "TEXTS": texts}
-                return await service.client.infer("identity", inputs)
-
-            async def theirs(floats: Any = floats, texts: Any = texts) -> Any:
-                a = InferInput("FLOATS", list(floats.shape), "FP32")
-                a.set_data_from_numpy(floats)
-                inputs = [a]
-                if texts is not None:
-                    b = InferInput("TEXTS", list(texts.shape), "BYTES")
-                    b.set_data_from_numpy(texts)
-                    inputs.append(b)
-                result = await tc.infer("identity", inputs)
-                return {o.name: result.as_numpy(o.name) for o in result.get_response().outputs}
-
-            rounds: dict[str, list[float]] = {"tritonclient.grpc.aio": [], "grpc.aio + KServe stubs": []}
+        for label, (inputs, n) in cases.items():
+            rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in services}
             for _ in range(3):  # interleaved, so drift on a shared machine hits both
-                rounds["tritonclient.grpc.aio"].append(await _time(theirs, n))
-                rounds["grpc.aio + KServe stubs"].append(await _time(ours, n))
+                for name, service in services.items():
+                    call = service.client.infer
+                    rounds[name].append(await _time(lambda c=call, i=inputs: c("identity", i), n))  # type: ignore[misc]
             for name, values in rounds.items():
-                print(f"{label:20s} {name:26s} median {statistics.median(values):8.0f} us/call  {values}")
+                wall = statistics.median(v[0] for v in values)
+                cpu = statistics.median(v[1] for v in values)
+                print(f"{label:20s} {name:20s} median {wall:8.0f} us/call wall, {cpu:8.0f} us CPU here")
     finally:
-        await tc.close()
-        await service.stop()
+        for service in services.values():
+            await service.stop()
+        await asyncio.to_thread(process.close)
 
 
 if __name__ == "__main__":

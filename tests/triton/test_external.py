@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 import numpy as np
 import pytest
 
-from cordwire.server.triton import EmbeddedTriton, TritonService
-from cordwire.server.triton._embedded import free_port
+from cordwire.server.triton import TritonProcess, TritonService
+from cordwire.server.triton._process import free_port
 
 pytestmark = pytest.mark.triton
 
@@ -19,9 +19,9 @@ MODELS = ("identity", "counter")
 
 
 @pytest.fixture
-async def two_tritons(model_repository: pathlib.Path) -> AsyncIterator[list[EmbeddedTriton]]:
+async def two_tritons(model_repository: pathlib.Path) -> AsyncIterator[list[TritonProcess]]:
     # Fixed ports, so a relaunched server comes back at the address the external spec names.
-    tritons = [EmbeddedTriton(model_repository, MODELS, grpc_port=free_port()) for _ in range(2)]
+    tritons = [TritonProcess(model_repository, MODELS, grpc_port=free_port()) for _ in range(2)]
     for triton in tritons:
         triton.launch()
     yield tritons
@@ -38,7 +38,7 @@ async def _until(predicate: Callable[[], bool], within: float) -> None:
 
 
 async def test_failover_and_recovery(
-    two_tritons: list[EmbeddedTriton], model_repository: pathlib.Path
+    two_tritons: list[TritonProcess], model_repository: pathlib.Path
 ) -> None:
     spec = ",".join(t.grpc_address for t in two_tritons)
     service = TritonService.from_spec(spec, model_repository)

@@ -1,4 +1,4 @@
-"""No tritonserver (or Python-backend stub) outlives a cordwire process killed by SIGTERM or SIGKILL."""
+"""No Python-backend stub outlives a cordwire process (Triton in-process) killed by SIGTERM or SIGKILL."""
 
 from __future__ import annotations
 
@@ -14,22 +14,15 @@ import pytest
 
 pytestmark = pytest.mark.triton
 
-# A stand-in for `cordwire serve`: starts the embedded Triton, prints its pid once ready, waits.
+# A stand-in for `cordwire serve`: starts the embedded Triton, says so once ready, waits.
 PARENT = """
-import asyncio, pathlib, sys
-from cordwire.server.triton import EmbeddedTriton
-from cordwire.server.triton._endpoint import Endpoint
+import pathlib, sys, time
+from cordwire.server.triton import InProcessTriton
 
-async def main():
-    triton = EmbeddedTriton(pathlib.Path(sys.argv[1]), ["identity"])
-    triton.launch()
-    endpoint = Endpoint(triton.grpc_address)
-    while not await endpoint.check(["identity"]):
-        await asyncio.sleep(0.05)
-    print(triton.pid, triton._workdir, flush=True)
-    await asyncio.sleep(3600)
-
-asyncio.run(main())
+triton = InProcessTriton(pathlib.Path(sys.argv[1]), ["identity"])
+triton.start()
+print(triton._workdir, flush=True)
+time.sleep(3600)
 """
 
 
@@ -60,18 +53,17 @@ async def test_no_orphan_after_parent_dies(sig: signal.Signals, model_repository
         sys.executable, "-c", PARENT, str(model_repository), stdout=subprocess.PIPE
     )
     assert parent.stdout is not None
-    pid, workdir = (await asyncio.wait_for(parent.stdout.readline(), 120)).decode().split()
-    triton_pid = int(pid)
-    stubs = _children(triton_pid)
-    assert _alive(triton_pid) and stubs, "expected tritonserver and its Python-backend stub"
+    workdir = (await asyncio.wait_for(parent.stdout.readline(), 120)).decode().strip()
+    stubs = _children(parent.pid)
+    assert stubs, "expected the Python-backend stub"
 
     parent.send_signal(sig)
     await parent.wait()
     # Process death has no event to await here: poll against a deadline.
     for _ in range(200):
-        if not any(_alive(pid) for pid in [triton_pid, *stubs]):
+        if not any(_alive(pid) for pid in stubs):
             break
         await asyncio.sleep(0.05)
     else:
-        pytest.fail(f"tritonserver {triton_pid} or its stubs {stubs} outlived their parent")
+        pytest.fail(f"stubs {stubs} outlived their parent")
     shutil.rmtree(workdir)  # the killed parent could not

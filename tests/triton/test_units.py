@@ -1,4 +1,5 @@
-"""Pieces that need no running Triton: wire encoding, spec parsing, round-robin, Triton unreachable."""
+"""Pieces that need no running Triton: wire encoding, spec parsing, round-robin, Triton unreachable,
+the library loader, error mapping."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from tritonclient.grpc import service_pb2
 
 from cordwire import Code, CordError
 from cordwire.server.triton import TritonService
-from cordwire.server.triton._embedded import _FATAL, free_port
+from cordwire.server.triton._capi import Code as TritonCode
+from cordwire.server.triton._capi import TritonError
+from cordwire.server.triton._libraries import needed, wheel
 from cordwire.server.triton._pool import Pool
+from cordwire.server.triton._process import _FATAL, free_port
+from cordwire.server.triton._status import from_triton_error
 from cordwire.server.triton._tensors import decode_outputs
 from cordwire.server.triton._wire import build_request
 
@@ -87,3 +92,30 @@ async def test_unreachable_triton_is_unavailable_with_retry_after() -> None:
 )
 def test_fatal_log_lines(line: str, fatal: bool) -> None:
     assert bool(_FATAL.search(line)) is fatal
+
+
+def test_elf_dependencies_of_libtritonserver() -> None:
+    # What the loader preloads from the wheel: libcurl is the one whose own dependency
+    # (libnghttp2) no RUNPATH finds.
+    names = needed(wheel().core)
+    assert "libc.so.6" in names
+    assert any(name.startswith("libcurl-") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "known", "expected"),
+    [
+        (TritonCode.INVALID_ARG, "unexpected inference input 'NOPE'", True, Code.INVALID_ARGUMENT),
+        (TritonCode.NOT_FOUND, "Request for unknown model", False, Code.NOT_FOUND),
+        (TritonCode.NOT_FOUND, "Request for unknown model", True, Code.UNAVAILABLE),
+        (TritonCode.UNAVAILABLE, "server is not ready", True, Code.UNAVAILABLE),
+        (TritonCode.CANCELLED, "cancelled", True, Code.CANCELLED),
+        (TritonCode.UNSUPPORTED, "model 'counter' is decoupled", True, Code.FAILED_PRECONDITION),
+        # The Python backend's errors carry no code of their own: read like stream errors over gRPC.
+        (TritonCode.INTERNAL, "Stub process 'identity_0_0' is not healthy.", True, Code.UNAVAILABLE),
+        (TritonCode.INTERNAL, "bad input shape", True, Code.INVALID_ARGUMENT),
+        (TritonCode.INTERNAL, "model exploded", True, Code.INTERNAL),
+    ],
+)
+def test_triton_errors_map_to_codes(code: TritonCode, message: str, known: bool, expected: Code) -> None:
+    assert from_triton_error(TritonError(code, message), "m", known).code is expected

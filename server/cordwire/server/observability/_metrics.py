@@ -9,6 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ._triton_stats import TritonStatsCollector
+
 if TYPE_CHECKING:
     from cordwire.server.triton import TritonService
 
@@ -71,8 +73,10 @@ class Metrics:
         )
 
     def watch_triton(self, chute_id: str, service: TritonService) -> None:
-        """Export ``service``'s restarts and endpoint health, read at scrape time."""
+        """Export ``service``'s restarts, endpoint health and (embedded Triton) per-model
+        statistics, read at scrape time."""
         self.registry.register(_TritonCollector(chute_id, service))
+        self.registry.register(TritonStatsCollector(chute_id, service))
 
 
 class _TritonCollector(Collector):

@@ -1,8 +1,10 @@
-"""``self.triton`` for cord handlers: unary ``infer`` and decoupled ``stream`` over KServe v2 gRPC.
+"""``self.triton`` for cord handlers: unary ``infer`` and decoupled ``stream``, on the in-process
+Triton (``_inprocess.py``) or on external ones over KServe v2 gRPC.
 
-We call the KServe v2 stubs through ``grpc.aio`` directly rather than ``tritonclient.grpc.aio``.
-Measured with ``tests/triton/bench_client.py`` (2-core CI machine, embedded Triton, ``identity``
-Python-backend model, sequential awaits, median of 3 interleaved rounds):
+Over gRPC, we call the KServe v2 stubs through ``grpc.aio`` directly rather than ``tritonclient.grpc.aio``.
+Measured with ``tests/triton/bench_client.py`` as it was before issue #15 (2-core CI machine,
+Triton as a child process, ``identity`` Python-backend model, sequential awaits, median of 3
+interleaved rounds):
 
     FP32[16] + BYTES[2]:  tritonclient.grpc.aio  1287 us/call   direct stubs  1285 us/call
     FP32[1M] (4 MB):      tritonclient.grpc.aio 37061 us/call   direct stubs 19566 us/call
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 import numpy.typing as npt
@@ -25,11 +27,22 @@ import numpy.typing as npt
 from cordwire._codes import Code
 from cordwire._errors import CordError
 
+from ._capi import TritonError
 from ._endpoint import Endpoint
 from ._pool import Pool
-from ._status import from_rpc_error, from_stream_error, is_retryable, not_found, unavailable
+from ._status import (
+    from_rpc_error,
+    from_stream_error,
+    from_triton_error,
+    is_retryable,
+    not_found,
+    unavailable,
+)
 from ._tensors import decode_outputs
 from ._wire import build_request
+
+if TYPE_CHECKING:
+    from ._inprocess import InProcessTriton
 
 __all__ = ["Parameters", "TritonCall", "TritonClient", "TritonObserver"]
 
@@ -53,13 +66,23 @@ TritonObserver = Callable[[str, str, Parameters | None], TritonCall]
 
 
 class TritonClient:
-    """Sends requests to the ready Triton endpoints of a pool, failing over on UNAVAILABLE."""
+    """Sends requests to the in-process Triton (``local``) or to the ready Triton endpoints of a
+    pool, failing over on UNAVAILABLE. With ``local``, the pool's one endpoint only carries its
+    readiness."""
 
-    def __init__(self, pool: Pool | None, models: Sequence[str] = (), *, exhaustive: bool = False) -> None:
+    def __init__(
+        self,
+        pool: Pool | None,
+        models: Sequence[str] = (),
+        *,
+        exhaustive: bool = False,
+        local: InProcessTriton | None = None,
+    ) -> None:
         self._pool = pool
         self._models = frozenset(models)
         # Embedded: Triton loads exactly the repository's models, so others are known not to exist.
         self._exhaustive = exhaustive
+        self._local = local
         self.observer: TritonObserver | None = None
         """Set by the server when metrics or tracing are on."""
 
@@ -117,6 +140,9 @@ class TritonClient:
         metadata: Metadata | None,
     ) -> dict[str, npt.NDArray[Any]]:
         pool = self._check(model)
+        if self._local is not None:
+            self._next(pool, [], None)  # UNAVAILABLE while it is not ready
+            return await self._infer_local(self._local, model, inputs, outputs, parameters, timeout)
         call = build_request(model, inputs, outputs, parameters)
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
@@ -138,6 +164,31 @@ class TritonClient:
                 last = error
                 continue
             return decode_outputs(response, outputs)
+
+    async def _infer_local(
+        self,
+        local: InProcessTriton,
+        model: str,
+        inputs: Mapping[str, npt.ArrayLike],
+        outputs: Sequence[str] | None,
+        parameters: Parameters | None,
+        timeout: float | None,
+    ) -> dict[str, npt.NDArray[Any]]:
+        # A passed deadline or a cancelled task cancels the Triton request (local.infer's finally).
+        # The answer may also be there before the call ever waited (no await to time out): then
+        # the clock decides, as a deadline would over gRPC.
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                result = await local.infer(model, inputs, outputs, parameters)
+            if deadline is None or loop.time() <= deadline:
+                return result
+        except TimeoutError:
+            pass
+        except TritonError as exc:
+            raise from_triton_error(exc, model, model in self._models) from None
+        raise CordError(Code.DEADLINE_EXCEEDED, f"deadline passed before model {model!r} answered")
 
     def stream(
         self, model: str, inputs: Mapping[str, npt.ArrayLike], *, parameters: Parameters | None = None
@@ -179,6 +230,16 @@ class TritonClient:
         metadata: Metadata | None,
     ) -> AsyncGenerator[dict[str, npt.NDArray[Any]], None]:
         pool = self._check(model)
+        if self._local is not None:
+            self._next(pool, [], None)  # UNAVAILABLE while it is not ready
+            responses = self._local.stream(model, inputs, parameters)
+            try:
+                async with contextlib.aclosing(responses):  # closing us cancels the Triton request now
+                    async for outputs in responses:
+                        yield outputs
+            except TritonError as exc:
+                raise from_triton_error(exc, model, model in self._models) from None
+            return
         call = build_request(model, inputs, None, parameters, streaming=True)
         tried: list[Endpoint] = []
         last: CordError | None = None

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from cordwire._errors import DefinitionError
 
 from ._client import TritonClient
-from ._embedded import EmbeddedTriton
 from ._endpoint import Endpoint
+from ._inprocess import InProcessTriton
 from ._pool import Pool
 from ._repository import model_names
-from ._supervisor import Supervisor
+from ._watch import Watch
 
 __all__ = ["TritonService"]
 
@@ -41,16 +41,18 @@ class TritonService:
         pool: Pool | None,
         models: tuple[str, ...],
         *,
-        embedded: EmbeddedTriton | None = None,
-        supervisor: Supervisor | None = None,
+        embedded: InProcessTriton | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self._pool = pool
         self.models = models
         """The models the chute needs (from its repository)."""
         self.embedded = embedded
-        """The embedded Triton process, if this service runs one."""
-        self.supervisor = supervisor
-        self._client = TritonClient(pool, models, exhaustive=embedded is not None)
+        """The in-process Triton, if this service runs one."""
+        self.watch = watch
+        self.supervisor = None
+        """Relaunches of a Triton process (none: the embedded Triton runs in this process)."""
+        self._client = TritonClient(pool, models, exhaustive=embedded is not None, local=embedded)
         self._started = False
         self._stopped = False
 
@@ -65,9 +67,9 @@ class TritonService:
                 # A chute without models: nothing to start, always ready.
                 return cls(None, ())
             assert model_repository is not None
-            embedded = EmbeddedTriton(pathlib.Path(model_repository), models, log_dir=log_dir)
-            pool = Pool(["127.0.0.1:0"], models)  # retargeted at each launch
-            return cls(pool, models, embedded=embedded, supervisor=Supervisor(embedded, pool.endpoints[0]))
+            embedded = InProcessTriton(pathlib.Path(model_repository), models, log_dir=log_dir)
+            pool = Pool(["in-process"], models)  # one endpoint carrying readiness; no channel is made
+            return cls(pool, models, embedded=embedded, watch=Watch(embedded, pool.endpoints[0]))
         return cls(Pool(parse_addresses(spec), models), models)
 
     async def start(self) -> None:
@@ -76,8 +78,8 @@ class TritonService:
             self._started = True
             return
         self._started = True
-        if self.supervisor is not None:
-            self.supervisor.start()
+        if self.watch is not None:
+            self.watch.start()
         else:
             self._pool.start_health_checks()
 
@@ -99,6 +101,16 @@ class TritonService:
             self._pool.add_listener(callback)
 
     @property
+    def failure(self) -> str | None:
+        """Why the embedded Triton can no longer serve (the process should exit); None if it can."""
+        return None if self.embedded is None else self.embedded.failure
+
+    def add_failure_listener(self, callback: Callable[[str], object]) -> None:
+        """``callback(cause)`` once, when the embedded Triton fails for good."""
+        if self.embedded is not None:
+            self.embedded.add_failure_listener(callback)
+
+    @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """The Triton endpoints calls go to, with their health (for metrics)."""
         return () if self._pool is None else tuple(self._pool.endpoints)
@@ -113,7 +125,7 @@ class TritonService:
         if self._stopped:
             return
         self._stopped = True
-        if self.supervisor is not None:
-            await self.supervisor.stop()
+        if self.watch is not None:
+            await self.watch.stop()
         if self._pool is not None:
             await self._pool.close()

@@ -15,7 +15,17 @@ import grpc
 from cordwire._codes import Code
 from cordwire._errors import CordError
 
-__all__ = ["RETRY_AFTER_SECONDS", "from_rpc_error", "from_stream_error", "not_found", "unavailable"]
+from ._capi import Code as TritonCode
+from ._capi import TritonError
+
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "from_rpc_error",
+    "from_stream_error",
+    "from_triton_error",
+    "not_found",
+    "unavailable",
+]
 
 RETRY_AFTER_SECONDS = 1
 
@@ -72,3 +82,31 @@ def from_stream_error(message: str, model: str, known_model: bool) -> CordError:
     if "unexpected" in lowered or "expects" in lowered or "input" in lowered or "shape" in lowered:
         return CordError(Code.INVALID_ARGUMENT, f"model {model!r}: {message}")
     return CordError(Code.INTERNAL, f"model {model!r}: {message}")
+
+
+_FROM_TRITON: dict[TritonCode, Code] = {
+    TritonCode.INVALID_ARG: Code.INVALID_ARGUMENT,
+    TritonCode.CANCELLED: Code.CANCELLED,
+    TritonCode.ALREADY_EXISTS: Code.ALREADY_EXISTS,
+    # A decoupled model called through unary infer(): the handler should use stream().
+    TritonCode.UNSUPPORTED: Code.FAILED_PRECONDITION,
+}
+
+
+def from_triton_error(error: TritonError, model: str, known_model: bool) -> CordError:
+    """Map an in-process Triton error; like over gRPC, a model's own error (INTERNAL, no code of
+    its own from the Python backend) is read for what it says about the inputs."""
+    if error.code is TritonCode.UNAVAILABLE:
+        return unavailable(f"Triton unavailable for model {model!r}: {error.message}")
+    if error.code is TritonCode.NOT_FOUND:
+        return (
+            unavailable(f"model {model!r} is not loaded: {error.message}")
+            if known_model
+            else not_found(model)
+        )
+    if "is not healthy" in error.message:  # the model's stub process died: this process is replaced
+        return unavailable(f"model {model!r}: {error.message}")
+    mapped = _FROM_TRITON.get(error.code)
+    if mapped is None:
+        return from_stream_error(error.message, model, known_model)
+    return CordError(mapped, f"model {model!r}: {error.message}")

@@ -14,7 +14,7 @@ from tritonclient.grpc import service_pb2
 from cordwire._codes import Code
 from cordwire._errors import CordError
 
-__all__ = ["decode_outputs", "encode_input", "triton_datatype"]
+__all__ = ["bytes_payload", "decode_outputs", "encode_input", "triton_datatype"]
 
 _DATATYPES: dict[np.dtype[Any], str] = {
     np.dtype(np.bool_): "BOOL",
@@ -45,7 +45,7 @@ def triton_datatype(array: npt.NDArray[Any]) -> str:
     return name
 
 
-def _bytes_payload(name: str, array: npt.NDArray[Any]) -> bytes:
+def bytes_payload(name: str, array: npt.NDArray[Any]) -> bytes:
     # BYTES tensors travel as <uint32 little-endian length><bytes> per element, in C order.
     parts: list[bytes] = []
     for item in array.flat:
@@ -69,7 +69,7 @@ def encode_input(
     datatype = triton_datatype(array)
     header = service_pb2.ModelInferRequest.InferInputTensor(name=name, datatype=datatype, shape=array.shape)
     if datatype == "BYTES":
-        return header, _bytes_payload(name, array)
+        return header, bytes_payload(name, array)
     if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and np.little_endian is False):
         array = array.astype(array.dtype.newbyteorder("<"))
     array = np.ascontiguousarray(array)  # no copy when already C-contiguous

@@ -1,9 +1,13 @@
-"""The ``tritonserver`` binary from the nvidia-pytriton wheel, run as a child process on loopback."""
+"""The ``tritonserver`` binary from the nvidia-pytriton wheel, run as a child process on loopback.
+
+Not how chutes run Triton (``--triton embedded`` is in-process, ``_inprocess.py``): this is a
+Triton of its own, reached over gRPC like an external one. The tests of external fleets start
+two of these, and the bench measures Triton's own HTTP and gRPC endpoints on one.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import os
 import pathlib
@@ -18,24 +22,18 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-__all__ = ["EmbeddedTriton", "free_port"]
+from ._backends import backend_directory
+from ._libraries import wheel
+from ._triton_log import level_of
+
+__all__ = ["TritonProcess", "free_port"]
 
 logger = logging.getLogger("cordwire.triton")
 
 
-def _wheel() -> pathlib.Path:
-    # Located, not imported: importing pytriton pulls in its whole Python API.
-    spec = importlib.util.find_spec("pytriton")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("the embedded Triton needs the nvidia-pytriton package")
-    return pathlib.Path(spec.origin).parent
-
-
-_WHEEL = _wheel()
-_SERVER = _WHEEL / "tritonserver"
-_LIBS = _WHEEL.parent / "nvidia_pytriton.libs"
-# GPU probing on a CPU-only host: expected, and not worth an operator's attention.
-_HARMLESS = re.compile(r"CudaDriverHelper|NVML|CUDA|cuda|GPU|DCGM|pinned memory")
+_WHEEL = wheel()
+_SERVER = _WHEEL.server
+_LIBS = _WHEEL.libs
 # Triton's own handler prints "Signal (N) received." on SIGSEGV/SIGABRT/…; glibc and gRPC print their
 # reason just before. Triton 2.51's gRPC frontend has request-cancellation races that end this way
 # (triton-inference-server/server#7368, #8034); its crash handler then sometimes deadlocks in a
@@ -69,21 +67,11 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def _backend_directory(workdir: pathlib.Path) -> pathlib.Path:
-    # The Python backend loads models only with the stub for the running Python beside it.
-    backends = workdir / "backends"
-    shutil.copytree(_SERVER / "backends" / "python", backends / "python")
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    stub = _SERVER / "python_backend_stubs" / version / "triton_python_backend_stub"
-    shutil.copy2(stub, backends / "python" / "triton_python_backend_stub")
-    return backends
-
-
-class EmbeddedTriton:
+class TritonProcess:
     """One ``tritonserver`` process serving ``models`` from ``model_repository``.
 
     ``launch`` starts it on fresh loopback ports; ``terminate`` stops it (SIGTERM, then SIGKILL of its
-    process group past a deadline). Relaunching after a crash is the supervisor's job.
+    process group past a deadline). Relaunching after a crash is the caller's job.
     """
 
     def __init__(
@@ -101,7 +89,7 @@ class EmbeddedTriton:
         self._grpc_port = grpc_port
         """Fixed gRPC port for every launch; by default each launch picks a free one."""
         self._workdir = pathlib.Path(tempfile.mkdtemp(prefix="cordwire-triton-"))
-        self._backends = _backend_directory(self._workdir)
+        self._backends = backend_directory(_WHEEL, self._workdir)
         self.log_path = (log_dir or self._workdir) / "triton.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._pump: threading.Thread | None = None
@@ -220,9 +208,5 @@ def _pump_log(stream: IO[bytes], path: pathlib.Path, fatal: threading.Event) -> 
             if _FATAL.search(line):
                 fatal.set()
                 logger.error("tritonserver: %s", line)
-            elif _HARMLESS.search(line):
-                logger.debug("tritonserver: %s", line)
-            elif line.startswith("E") or "failed to load" in line or "error:" in line.lower():
-                logger.error("tritonserver: %s", line)
-            elif line.startswith("W"):
-                logger.warning("tritonserver: %s", line)
+            elif (level := level_of(line)) > logging.DEBUG:
+                logger.log(level, "tritonserver: %s", line)
