@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import pathlib
@@ -14,11 +15,14 @@ from typing import Any
 import grpc
 
 from ._admission_setup import AdmissionOptions
+from ._chute import Chute
 from ._console import print_routes
+from ._edge_limits import add_limit_flags, limits_from_args
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
+from ._workers import reserve_port, run_workers
 from .server.admission import add_keys_commands
 
 __all__ = ["main"]
@@ -55,6 +59,17 @@ def _add_ops_options(command: argparse.ArgumentParser) -> None:
         default=os.environ.get("CORDWIRE_OTLP_ENDPOINT"),
         help="send OpenTelemetry spans over OTLP/HTTP, e.g. http://collector:4318 (default: tracing off; "
         "env CORDWIRE_OTLP_ENDPOINT)",
+    )
+
+
+def _add_workers_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serving processes sharing the ports (SO_REUSEPORT; default 1); with models, "
+        "`cordwire serve` needs --triton HOST:PORT for more than one",
     )
 
 
@@ -102,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="/metrics needs an API key allowed on the chute, like a cord (default: public)",
     )
+    _add_workers_option(serve_cmd)
     _add_ops_options(serve_cmd)
+    add_limit_flags(serve_cmd, grpc=True)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
         "routes",
@@ -122,7 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the gRPC server")
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    _add_workers_option(gateway_cmd)
     _add_ops_options(gateway_cmd)
+    add_limit_flags(gateway_cmd, grpc=False)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
     protos_sub = protos_cmd.add_subparsers(dest="protos_command", required=True)
@@ -181,13 +200,34 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(host=args.host, http_port=args.http_port, otlp_endpoint=args.otlp_endpoint)
     try:
-        _run(serve_gateway(args.upstream, options))
-    except (OSError, grpc.FutureTimeoutError) as exc:
-        print(
-            f"cordwire: error: cannot use upstream {args.upstream}: {exc or 'not reachable'}", file=sys.stderr
+        options = ServeOptions(
+            host=args.host,
+            http_port=args.http_port,
+            otlp_endpoint=args.otlp_endpoint,
+            limits=limits_from_args(args),
         )
+        if args.workers < 1:
+            raise ValueError(f"--workers must be at least 1, not {args.workers}")
+    except ValueError as exc:
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.workers > 1:
+            with reserve_port(options.host, options.http_port) as http_sock:
+                shared = dataclasses.replace(options, http_port=http_sock.getsockname()[1], reuse_port=True)
+                return run_workers(args.workers, lambda: _gateway_once(args.upstream, shared))
+        return _gateway_once(args.upstream, options)
+    except OSError as exc:
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _gateway_once(upstream: str, options: ServeOptions) -> int:
+    try:
+        _run(serve_gateway(upstream, options))
+    except (OSError, grpc.FutureTimeoutError) as exc:
+        print(f"cordwire: error: cannot use upstream {upstream}: {exc or 'not reachable'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -213,9 +253,46 @@ def _serve(args: argparse.Namespace) -> int:
             admission=admission,
             otlp_endpoint=args.otlp_endpoint,
             metrics_auth=args.metrics_auth,
+            limits=limits_from_args(args),
         )
+        if args.workers > 1:
+            return _serve_workers(chute, options, args.workers)
+        if args.workers < 1:
+            raise ValueError(f"--workers must be at least 1, not {args.workers}")
         _run(serve(chute, options))
-    except (ValueError, OSError) as exc:  # target, chute definition, route and bind errors
+    except (ValueError, OSError) as exc:  # target, chute definition, route, limit and bind errors
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _serve_workers(chute: Chute, options: ServeOptions, workers: int) -> int:
+    """``workers`` processes serving ``chute`` on the same two ports."""
+    if options.triton == "embedded" and chute.model_repository is not None:
+        raise ValueError(
+            f"--workers {workers} needs external Triton (--triton HOST:PORT): embedded Triton runs "
+            "inside one cordwire process, and each worker would load every model again"
+        )
+    with (
+        reserve_port(options.host, options.http_port) as http_sock,
+        reserve_port(options.host, options.grpc_port) as grpc_sock,
+    ):
+        shared = dataclasses.replace(
+            options,
+            http_port=http_sock.getsockname()[1],
+            grpc_port=grpc_sock.getsockname()[1],
+            reuse_port=True,
+        )
+        sys.stdout.flush()
+        return run_workers(workers, lambda: _serve_once(chute, shared))
+
+
+def _serve_once(chute: Chute, options: ServeOptions) -> int:
+    try:
+        _run(serve(chute, options))
+    except (ValueError, OSError) as exc:
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

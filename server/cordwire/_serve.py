@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import signal
 import time
-from collections.abc import Iterator
 
 import grpc
-import uvicorn
 
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
+from ._edge_grpc import grpc_server_options
+from ._edge_limits import EdgeLimits
+from ._http_server import HttpServer, listen_socket, raise_open_files_limit
 from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
 from .server.admission import admission_guard, key_check
@@ -42,18 +42,15 @@ class ServeOptions:
     """``/metrics`` needs an API key allowed on the chute (default: public, for a scraper inside)."""
     otlp_endpoint: str | None = None
     """OTLP/HTTP collector for trace spans (``http://host:4318``); None: tracing off."""
+    limits: EdgeLimits = dataclasses.field(default_factory=EdgeLimits)
+    """What one client may cost (header size and time, connections, gRPC sizes and pings)."""
+    reuse_port: bool = False
+    """Bind with SO_REUSEPORT: set for each of ``--workers`` processes sharing the ports."""
 
 
 def _observability(options: ServeOptions) -> Observability:
     tracing = Tracing.otlp(options.otlp_endpoint) if options.otlp_endpoint else None
     return Observability(tracing=tracing)
-
-
-class _HttpServer(uvicorn.Server):
-    # Signals are ours: one handler stops gRPC and HTTP together and runs the shutdown hooks.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 async def serve(chute: Chute, options: ServeOptions) -> None:
@@ -74,25 +71,18 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         guards=(guard,),
         grace=options.grace,
         observability=observability,
+        grpc_options=grpc_server_options(options.limits, reuse_port=options.reuse_port),
     )
-    config = uvicorn.Config(
-        ObservedGateway(create_app(server), observability, metrics_check=metrics_check),
-        host=options.host,
-        port=options.http_port,
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
+    raise_open_files_limit(options.limits.max_connections)
+    gateway = create_app(server, body_timeout=options.limits.body_timeout)
+    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
+    http = HttpServer(
+        ObservedGateway(gateway, observability, metrics_check=metrics_check), options.limits, sock
     )
-    http = _HttpServer(config)
     try:
         await server.start()
-        http_task = asyncio.create_task(http.serve())
-        while not http.started:
-            if http_task.done():
-                await http_task  # surfaces the bind error
-                raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
-            await asyncio.sleep(0.01)
-        http_url = f"http://{options.host}:{http.servers[0].sockets[0].getsockname()[1]}"
+        http.start()
+        http_url = f"http://{options.host}:{http.port}"
         auth = not options.admission.no_auth
         ready_task = asyncio.create_task(_announce(console, server, http_url, auth=auth))
         await stop.wait()
@@ -100,8 +90,9 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         console.line("shutting down")
         http.should_exit = True
         await server.stop()
-        await http_task
+        await http.stop()
     finally:
+        sock.close()
         await server.stop()
         if observability.tracing is not None:
             observability.tracing.shutdown()  # flushes the spans still batched
@@ -117,32 +108,22 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     observability = _observability(options)
+    raise_open_files_limit(options.limits.max_connections)
+    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
-        gateway = Gateway([ChuteEndpoint.for_service(s, dispatcher) for s in services])
-        config = uvicorn.Config(
-            ObservedGateway(gateway, observability),
-            host=options.host,
-            port=options.http_port,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-        )
-        http = _HttpServer(config)
-        http_task = asyncio.create_task(http.serve())
-        while not http.started:
-            if http_task.done():
-                await http_task
-                raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
-            await asyncio.sleep(0.01)
-        port = http.servers[0].sockets[0].getsockname()[1]
+        endpoints = [ChuteEndpoint.for_service(s, dispatcher) for s in services]
+        gateway = Gateway(endpoints, body_timeout=options.limits.body_timeout)
+        http = HttpServer(ObservedGateway(gateway, observability), options.limits, sock)
+        http.start()
+        port = http.port
         for chute_id in gateway.endpoints:
             print(f"chute {chute_id} via {upstream}")
         print(f"HTTP  http://{options.host}:{port}", flush=True)
         print("ready", flush=True)
         await stop.wait()
-        http.should_exit = True
-        await http_task
+        await http.stop()
+    sock.close()
 
 
 async def _announce(console: StartupConsole, server: ChuteServer, http_url: str, *, auth: bool) -> None:

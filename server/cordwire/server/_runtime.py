@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -46,6 +46,7 @@ class ChuteServer:
         guards: tuple[CallGuard, ...] = (),
         grace: float = 10.0,
         observability: Observability | None = None,
+        grpc_options: Sequence[tuple[str, int | str]] = (),
     ) -> None:
         self.chute = chute
         self.cords: dict[str, Cord] = chute.cords()  # validates the whole chute before anything starts
@@ -65,6 +66,8 @@ class ChuteServer:
         self._ready = False
         self._listeners: list[Callable[[bool], None]] = []
         self._started_at = 0.0
+        self._grpc_options = list({"grpc.so_reuseport": 0, **dict(grpc_options)}.items())
+        """grpc core channel arguments (the edge limits)."""
 
     @property
     def grpc_target(self) -> str:
@@ -85,7 +88,7 @@ class ChuteServer:
         if self.triton is not None and self.observability is not None:
             self.observability.watch_triton(self.chute.chute_id, self.triton)
         self.chute.attach_triton(self.triton.client if self.triton else None)
-        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        server = grpc.aio.server(options=self._grpc_options)
         service_name = self.chute.service.full_name
         server.add_generic_rpc_handlers((build_generic_handler(service_name, self.cords, self.invoker),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
