@@ -126,6 +126,8 @@ class EdgeProtocol(HttpToolsProtocol):
         self._head_lines = 0
         self._head_started = False
         """A request line has begun and its headers are not complete yet."""
+        self._heads = 0
+        """Heads completed on this connection."""
         self._head_timer: asyncio.TimerHandle | None = None
         self._refused = False
         self._drained = 0
@@ -163,21 +165,27 @@ class EdgeProtocol(HttpToolsProtocol):
         if not self._head_pending:
             self._feed(data)
             return
-        room = self.limits.max_header_bytes - self._head_bytes
-        if len(data) <= room:
-            self._head_bytes += len(data)
-            self._feed(data)
-            return
-        # Feed what the limit allows: the head may end inside it, the rest being body.
-        self._head_bytes = self.limits.max_header_bytes
-        self._feed(data[:room])
-        if self._refused or self.transport.is_closing():
-            return
-        if self._head_pending:
-            limit = self.limits.max_header_bytes
-            self._refuse(_head_too_large(f"the request line and headers exceed {limit} bytes"))
-            return
-        self._feed(data[room:])
+        while data:
+            if not self._head_pending:
+                self._feed(data)  # body bytes (a pipelined head inside them goes uncounted)
+                return
+            room = self.limits.max_header_bytes - self._head_bytes
+            if len(data) <= room:
+                self._head_bytes += len(data)
+                self._feed(data)
+                return
+            # Feed what the limit allows: the head may end inside it, the rest being body or the
+            # next pipelined request (counted afresh from on_message_complete).
+            heads = self._heads
+            self._head_bytes = self.limits.max_header_bytes
+            self._feed(data[:room])
+            data = data[room:]
+            if self._refused or self.transport.is_closing():
+                return
+            if self._head_pending and self._heads == heads:
+                limit = self.limits.max_header_bytes
+                self._refuse(_head_too_large(f"the request line and headers exceed {limit} bytes"))
+                return
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -213,6 +221,7 @@ class EdgeProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_pending = False
         self._head_started = False
+        self._heads += 1
         self._disarm_head_timer()
         super().on_headers_complete()
 
@@ -268,6 +277,11 @@ class EdgeProtocol(HttpToolsProtocol):
         self._refused = True
         self._disarm_head_timer()
         self._unset_keepalive_if_required()
+        if self.cycle is not None and not self.cycle.response_complete:
+            # An answer is under way (a pipelined request was refused): nothing can be written in
+            # its middle, so the connection ends after it and the rest of the input is dropped.
+            self.cycle.keep_alive = False
+            return
         log.debug("refused %s: %s %s", self.client, error.http_status, error.message)
         transport = self.transport
         transport.write(answer(error))

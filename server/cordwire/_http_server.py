@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from ._edge_http import edge_protocol
+from ._edge_http import ConnectionTable, edge_protocol
 from ._edge_limits import EdgeLimits
 
 __all__ = ["HttpServer", "listen_socket", "raise_open_files_limit"]
@@ -57,9 +57,10 @@ class HttpServer(uvicorn.Server):
     """uvicorn serving ``app`` with the edge limits on ``sock``; signals stay with the caller."""
 
     def __init__(self, app: Any, limits: EdgeLimits, sock: socket.socket) -> None:
+        protocol = edge_protocol(limits)
         config = uvicorn.Config(
             app,
-            http=edge_protocol(limits),
+            http=protocol,
             ws="none",
             lifespan="off",
             log_level="warning",
@@ -69,6 +70,8 @@ class HttpServer(uvicorn.Server):
         )
         super().__init__(config)
         self.sock = sock
+        self.connections: ConnectionTable = protocol.table
+        """The open connections, by client address."""
         self.port: int = sock.getsockname()[1]
         self.task: asyncio.Task[None] | None = None
 

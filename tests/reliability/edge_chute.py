@@ -1,15 +1,27 @@
 """A model-free chute for the edge tests: no Triton, so ``cordwire serve`` starts in a second and
-``--workers`` is allowed. ``/whoami`` names the serving process; ``/hold`` waits until released."""
+``--workers`` is allowed. ``/whoami`` names the serving process; ``/hold`` stays in flight."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import os
 
 from cordwire import Chute
 
 chute = Chute(username="tests", name="edge")
-_released = asyncio.Event()
+
+
+@dataclasses.dataclass(slots=True)
+class Holding:
+    """Events for ``/hold`` (made per test: an asyncio event belongs to one loop)."""
+
+    entered: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    release: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+
+holding = Holding()
 
 
 @chute.cord(public_api_path="/whoami")
@@ -19,9 +31,9 @@ async def whoami(self: object, text: str = "") -> dict[str, object]:
 
 @chute.cord(public_api_path="/hold")
 async def hold(self: object, seconds: float = 5.0) -> dict[str, object]:
-    """Keeps its call in flight (for --max-in-flight) for at most ``seconds``."""
-    try:
-        await asyncio.wait_for(_released.wait(), seconds)
-    except TimeoutError:
-        pass
+    """In flight until ``holding.release`` is set, or for ``seconds`` at most."""
+    state = holding
+    state.entered.set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(state.release.wait(), seconds)
     return {"held": True}
