@@ -11,6 +11,7 @@ carrying on unnoticed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from ._http_server import listen_socket
 
 __all__ = ["reserve_port", "run_workers"]
+
+_PR_SET_PDEATHSIG = 1
 
 
 def reserve_port(host: str, port: int) -> socket.socket:
@@ -72,6 +75,7 @@ def _child(work: Callable[[], int]) -> None:
     try:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
+        _end_with_parent()
         code = work()
     except KeyboardInterrupt:
         code = 130
@@ -86,3 +90,13 @@ def _child(work: Callable[[], int]) -> None:
 def _kill(pid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
+
+
+def _end_with_parent() -> None:
+    """Linux: SIGTERM this worker when the parent dies, even by SIGKILL (no orphaned workers
+    holding the ports)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

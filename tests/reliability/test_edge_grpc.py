@@ -137,7 +137,5 @@ async def test_pings_at_the_allowed_pace_keep_the_call() -> None:
         grpc_edge(limits) as server,
         grpc.aio.insecure_channel(server.grpc_target, options=polite) as channel,
     ):
-        reply = await method(server, channel, "Hold")(
-            server.cords["Hold"].input_class(seconds=7), timeout=30
-        )
+        reply = await method(server, channel, "Hold")(server.cords["Hold"].input_class(seconds=7), timeout=30)
     assert reply["held"] is True
