@@ -138,9 +138,8 @@ class Attack:
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self._process is not None and self._process.stdin is not None
-        self._process.stdin.close()  # the attacker stops when its stdin ends
-        out, _ = self._process.communicate(timeout=60)
+        assert self._process is not None
+        out, _ = self._process.communicate(timeout=60)  # closes its stdin: the attacker stops
         self.tally = Tally(**json.loads(out))
 
 
