@@ -5,7 +5,7 @@ accepted) and without a deadline (a connection that never finishes its headers i
 ``EdgeProtocol`` counts the bytes of each request's head before the parser sees them, arms a timer
 from a connection's opening (or a request's first byte) until its headers are complete, and admits
 connections against per-IP and total caps. Every refusal is an OpenAI-shaped JSON answer with its
-status (400, 408, 429, 431, 503) and ``Connection: close``; the connection is then half-closed and
+status (400, 408, 429, 431) and ``Connection: close``; the connection is then half-closed and
 drained briefly, so that the answer is not lost to a reset while the client is still sending.
 
 Nothing here counts against ``--max-in-flight``: calls are admitted once the request is complete.
@@ -48,11 +48,14 @@ class ConnectionTable:
 
     def admit(self, ip: str) -> CordError | None:
         """Counts the connection in, or says why it is refused (and does not count it)."""
+        # Both caps answer 429, the status the edge contract gives a refused connection; the body
+        # says which cap it was.
         if self.total >= self.limits.max_connections:
             return CordError(
-                Code.UNAVAILABLE,
+                Code.RESOURCE_EXHAUSTED,
                 f"the server holds its maximum of {self.limits.max_connections} connections",
                 reason="too_many_connections",
+                error_type="rate_limit_error",
                 headers={"Retry-After": "1"},
             )
         if self.by_ip[ip] >= self.limits.max_connections_per_ip:

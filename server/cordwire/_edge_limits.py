@@ -30,7 +30,7 @@ class EdgeLimits:
     body_timeout: float = 30.0
     """Seconds a request body may take to arrive in full; past it: 408 and close."""
     max_connections: int = 4096
-    """Open HTTP connections in total (per worker); more: 503 and close at once."""
+    """Open HTTP connections in total (per worker); more: 429 and close at once."""
     max_connections_per_ip: int = 256
     """Open HTTP connections from one client address (per worker); more: 429 and close. Behind a
     proxy every client shares the proxy's address: raise it there."""
@@ -65,7 +65,7 @@ _HTTP_FLAGS: tuple[tuple[str, str, type, str, str], ...] = (
     ("--header-timeout", "header_timeout", float, "S", "seconds to send the headers, then 408 (default %s)"),
     ("--keepalive-timeout", "keepalive_timeout", float, "S", "idle keep-alive seconds (default %s)"),
     ("--body-timeout", "body_timeout", float, "S", "seconds to send the body, then 408 (default %s)"),
-    ("--max-connections", "max_connections", int, "N", "open HTTP connections, then 503 (default %s)"),
+    ("--max-connections", "max_connections", int, "N", "open HTTP connections, then 429 (default %s)"),
     (
         "--max-connections-per-ip",
         "max_connections_per_ip",

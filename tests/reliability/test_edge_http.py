@@ -160,13 +160,15 @@ async def test_per_ip_cap_refuses_with_429_and_spares_other_clients() -> None:
     assert parse(other).status == 200
 
 
-async def test_total_connection_cap_refuses_with_503() -> None:
+async def test_total_connection_cap_refuses_with_429() -> None:
     async with serve_edge(EdgeLimits(max_connections=3)) as edge:
         held = [await connect(edge.port) for _ in range(3)]
         raw = await send_and_read_to_close(edge.port, get("/healthz"), ATTACKER)
         for _, writer in held:
             writer.close()
-    assert parse(raw).status == 503
+    answer = parse(raw)
+    assert answer.status == 429
+    assert answer.json()["error"]["message"] == "the server holds its maximum of 3 connections"  # type: ignore[index]
 
 
 async def test_unfinished_requests_do_not_count_against_max_in_flight() -> None:
