@@ -154,3 +154,41 @@ def _children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry))
     return found
+
+
+def test_gateway_workers_share_the_http_port() -> None:
+    upstream, output = serve_workers()
+    assert upstream.stdout is not None
+    grpc_target = re.findall(r"^gRPC\s+(\S+)", output, re.MULTILINE)[0]
+    argv = ["gateway", "--upstream", grpc_target, "--workers", "2", "--http-port", "0", "--max-headers", "10"]
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "cordwire", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    assert gateway.stdout is not None
+    try:
+        lines: list[str] = []
+        for line in gateway.stdout:
+            lines.append(line)
+            if sum(seen.strip() == "ready" for seen in lines) == 2:
+                break
+        urls = set(re.findall(r"^HTTP\s+(http://\S+)", "".join(lines), re.MULTILINE))
+        assert len(urls) == 1, lines
+        workers = _children(gateway.pid)
+        with httpx.Client(base_url=urls.pop()) as client:
+            answer = client.post("/whoami", json={"text": "via gateway"})
+            refused = client.get("/healthz", headers={f"x-h{i}": "v" for i in range(12)})
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway_code = gateway.wait(30)
+        gateway.stdout.close()
+        upstream.send_signal(signal.SIGTERM)
+        upstream.wait(30)
+        upstream.stdout.close()
+    assert len(workers) == 2
+    assert answer.json()["text"] == "via gateway"
+    assert refused.status_code == 431
+    assert gateway_code == 0
