@@ -199,3 +199,35 @@ async def test_unfinished_requests_do_not_count_against_max_in_flight() -> None:
     assert free.status_code == 200, free.text
     assert free.json()["text"] == "through"
     assert refused.status_code == 429
+
+
+async def test_the_header_timeout_applies_to_each_request_on_a_connection() -> None:
+    async with serve_edge(EdgeLimits(header_timeout=0.5, keepalive_timeout=30)) as edge:
+        reader, writer = await connect(edge.port)
+        writer.write(get("/healthz", close=False))
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n")  # the second one never ends
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    first, second = raw.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"200")
+    assert second.startswith(b"408")
+
+
+async def test_an_oversized_pipelined_head_ends_the_connection_after_the_answer_under_way() -> None:
+    """The second request's head is over the limit while the first is still being answered: the
+    first answer arrives whole, then the connection closes (nothing is written into it)."""
+    edge_chute.holding = edge_chute.Holding()
+    async with serve_edge(EdgeLimits(max_header_bytes=4096)) as edge:
+        reader, writer = await connect(edge.port)
+        writer.write(post_json("/hold", b'{"seconds": 30}'))
+        await writer.drain()
+        await edge_chute.holding.entered.wait()
+        writer.write(get("/healthz", b"X-Big: " + b"a" * 5000))
+        await writer.drain()
+        edge_chute.holding.release.set()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    answers = raw.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 1 and answers[0].startswith(b"200")
+    assert answers[0].endswith(b'{"held":true}')
