@@ -29,11 +29,13 @@ class EdgeLimits:
     """Seconds an idle keep-alive connection is kept between requests."""
     body_timeout: float = 30.0
     """Seconds a request body may take to arrive in full; past it: 408 and close."""
-    max_connections: int = 4096
-    """Open HTTP connections in total (per worker); more: 429 and close at once."""
-    max_connections_per_ip: int = 256
-    """Open HTTP connections from one client address (per worker); more: 429 and close. Behind a
-    proxy every client shares the proxy's address: raise it there."""
+    max_connections: int = 8192
+    """Open HTTP connections in total (per worker); more: 429 and close at once. Lowered at start
+    to what the open-files limit allows."""
+    max_connections_per_ip: int = 1024
+    """Open HTTP connections from one client address (per worker); more: 429 and close. A proxy
+    without connection reuse opens one per request in flight, all from its own address: size it
+    for that there."""
     # gRPC (HTTP/2)
     grpc_max_message_bytes: int = 16 * _MIB
     """Largest gRPC message received or sent; more: RESOURCE_EXHAUSTED."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import logging
 import resource
 import socket
 from collections.abc import Iterator
@@ -15,7 +17,9 @@ import uvicorn
 from ._edge_http import ConnectionTable, edge_protocol
 from ._edge_limits import EdgeLimits
 
-__all__ = ["HttpServer", "listen_socket", "raise_open_files_limit"]
+__all__ = ["HttpServer", "fit_open_files", "listen_socket"]
+
+log = logging.getLogger("cordwire.edge")
 
 
 def listen_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
@@ -39,18 +43,35 @@ def listen_socket(host: str, port: int, *, reuse_port: bool = False, listen: boo
     return sock
 
 
-def raise_open_files_limit(connections: int) -> None:
-    """Lift the soft open-files limit towards the hard one so that ``connections`` sockets (plus
-    room for Triton, gRPC and files) fit: without it a 1024 default fails accept() long before the
-    connection cap is reached, and the process cannot even reach Triton."""
+_RESERVED_FILES = 1024
+"""Open files kept for everything but HTTP connections: gRPC, Triton, logs, the keys database."""
+
+
+def fit_open_files(limits: EdgeLimits) -> EdgeLimits:
+    """Lift the soft open-files limit towards the hard one so that the connection cap fits, or
+    lower the cap to what fits: otherwise a flood meets accept() failures (EMFILE) long before the
+    cap, and the process can no longer open anything else, its connection to Triton included."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = connections + 1024
+    wanted = limits.max_connections + _RESERVED_FILES
     if soft == resource.RLIM_INFINITY or soft >= wanted:
-        return
+        return limits
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if target > soft:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    if soft >= wanted:
+        return limits
+    fits = max(64, soft - _RESERVED_FILES)
+    log.warning(
+        "open-files limit %d allows %d HTTP connections, not %d: the connection cap is lowered",
+        soft,
+        fits,
+        limits.max_connections,
+    )
+    return dataclasses.replace(
+        limits, max_connections=fits, max_connections_per_ip=min(limits.max_connections_per_ip, fits)
+    )
 
 
 class HttpServer(uvicorn.Server):

@@ -15,7 +15,7 @@ from ._chute import Chute
 from ._console import StartupConsole
 from ._edge_grpc import grpc_server_options
 from ._edge_limits import EdgeLimits
-from ._http_server import HttpServer, listen_socket, raise_open_files_limit
+from ._http_server import HttpServer, fit_open_files, listen_socket
 from .gateway import ChuteEndpoint, Gateway, ObservedGateway, RemoteDispatcher, create_app, fetch_services
 from .server import ChuteServer
 from .server.admission import admission_guard, key_check
@@ -73,12 +73,10 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         observability=observability,
         grpc_options=grpc_server_options(options.limits, reuse_port=options.reuse_port),
     )
-    raise_open_files_limit(options.limits.max_connections)
-    gateway = create_app(server, body_timeout=options.limits.body_timeout)
+    limits = fit_open_files(options.limits)
+    gateway = create_app(server, body_timeout=limits.body_timeout)
     sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
-    http = HttpServer(
-        ObservedGateway(gateway, observability, metrics_check=metrics_check), options.limits, sock
-    )
+    http = HttpServer(ObservedGateway(gateway, observability, metrics_check=metrics_check), limits, sock)
     try:
         await server.start()
         http.start()
@@ -108,13 +106,13 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     observability = _observability(options)
-    raise_open_files_limit(options.limits.max_connections)
+    limits = fit_open_files(options.limits)
     sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
         endpoints = [ChuteEndpoint.for_service(s, dispatcher) for s in services]
-        gateway = Gateway(endpoints, body_timeout=options.limits.body_timeout)
-        http = HttpServer(ObservedGateway(gateway, observability), options.limits, sock)
+        gateway = Gateway(endpoints, body_timeout=limits.body_timeout)
+        http = HttpServer(ObservedGateway(gateway, observability), limits, sock)
         http.start()
         port = http.port
         for chute_id in gateway.endpoints:

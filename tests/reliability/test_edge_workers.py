@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import resource
 import select
 import signal
 import subprocess
@@ -192,3 +193,22 @@ def test_gateway_workers_share_the_http_port() -> None:
     assert answer.json()["text"] == "via gateway"
     assert refused.status_code == 431
     assert gateway_code == 0
+
+
+@pytest.mark.parametrize(("hard", "expected"), [(1500, 476), (9216, 8192)])
+def test_the_connection_cap_fits_the_open_files_limit(hard: int, expected: int) -> None:
+    """Under a hard limit too low for the cap, the cap comes down (a flood then meets 429s, not
+    accept() failures); otherwise the soft limit goes up to fit it."""
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < hard:
+        pytest.skip(f"this machine's hard open-files limit is below {hard}")
+    script = (
+        "import resource; "
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, (1024, {hard})); "
+        "from cordwire._edge_limits import EdgeLimits; from cordwire._http_server import fit_open_files; "
+        "limits = fit_open_files(EdgeLimits()); "
+        "print(limits.max_connections, resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    cap, soft = (int(x) for x in run.stdout.split())
+    assert cap == expected
+    assert soft == min(hard, 8192 + 1024)
