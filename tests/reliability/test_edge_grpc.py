@@ -139,3 +139,17 @@ async def test_pings_at_the_allowed_pace_keep_the_call() -> None:
     ):
         reply = await method(server, channel, "Hold")(server.cords["Hold"].input_class(seconds=7), timeout=30)
     assert reply["held"] is True
+
+
+async def test_connection_age_ends_a_call_past_its_grace() -> None:
+    """An aged connection gets GOAWAY; a call still running after the grace is ended, and the
+    channel's next call goes over a new connection."""
+    edge_chute.holding = edge_chute.Holding()
+    limits = EdgeLimits(grpc_max_connection_age=0.5, grpc_max_connection_age_grace=0.5)
+    async with grpc_edge(limits) as server, grpc.aio.insecure_channel(server.grpc_target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await method(server, channel, "Hold")(server.cords["Hold"].input_class(seconds=20), timeout=15)
+        edge_chute.holding.release.set()
+        after = await method(server, channel, "Whoami")(server.cords["Whoami"].input_class(text="again"))
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert after["text"] == "again"
