@@ -194,7 +194,12 @@ class EdgeProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            pass  # no upgrades served: the request is answered as plain HTTP
+            # No upgrade is served: the request is answered as plain HTTP, and the connection ends
+            # after it (the parser reads nothing more on it, so it would otherwise idle forever).
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.keep_alive = False
+            else:
+                self.transport.close()
         except httptools.HttpParserError as exc:
             cause = exc.__context__
             if isinstance(cause, _Refused):

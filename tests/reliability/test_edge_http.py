@@ -231,3 +231,15 @@ async def test_an_oversized_pipelined_head_ends_the_connection_after_the_answer_
     answers = raw.split(b"HTTP/1.1 ")[1:]
     assert len(answers) == 1 and answers[0].startswith(b"200")
     assert answers[0].endswith(b'{"held":true}')
+
+
+async def test_an_upgrade_request_is_answered_then_closed() -> None:
+    """No upgrade is served; the parser stops after an Upgrade request, so the connection must end
+    after the answer (else bytes sent on it would keep it open with no deadline)."""
+    async with serve_edge(EdgeLimits(keepalive_timeout=30, header_timeout=30)) as edge:
+        reader, writer = await connect(edge.port)
+        writer.write(get("/healthz", b"Connection: Upgrade", b"Upgrade: h2c", close=False))
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    assert parse(raw).status == 200
