@@ -168,6 +168,10 @@ class EdgeProtocol(HttpToolsProtocol):
         if not self._head_pending:
             self._feed(data)
             return
+        if self.cycle is None or self.cycle.response_complete:
+            # Bytes towards a head start its clock even if no request line begins (llhttp skips
+            # blank lines): the keep-alive timer was just cancelled and nothing else would run.
+            self._arm_head_timer()
         while data:
             if not self._head_pending:
                 self._feed(data)  # body bytes (a pipelined head inside them goes uncounted)

@@ -243,3 +243,16 @@ async def test_an_upgrade_request_is_answered_then_closed() -> None:
         raw = await asyncio.wait_for(reader.read(), 10)
         writer.close()
     assert parse(raw).status == 200
+
+
+async def test_blank_lines_between_requests_do_not_hold_a_connection() -> None:
+    async with serve_edge(EdgeLimits(keepalive_timeout=30, header_timeout=0.5)) as edge:
+        reader, writer = await connect(edge.port)
+        writer.write(get("/healthz", close=False))
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        await reader.readexactly(int(parse(head).headers["content-length"]))
+        writer.write(b"\r\n")  # cancels the keep-alive timer; no request line follows
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    assert parse(raw).status == 408
