@@ -35,7 +35,7 @@ log = logging.getLogger("cordwire.edge")
 _LINGER_SECONDS = 1.0
 """How long a refused connection is drained before it is aborted."""
 _LINGER_BYTES = 256 * 1024
-"""How much of a refused client's input is drained (and dropped) before the connection is aborted."""
+"""How much of a refused client's input is drained (and dropped) before reading stops."""
 
 
 class ConnectionTable:
@@ -162,7 +162,9 @@ class EdgeProtocol(HttpToolsProtocol):
         if self._refused:
             self._drained += len(data)
             if self._drained > _LINGER_BYTES:
-                self.transport.abort()
+                # Stop reading rather than reset: a reset can destroy the answer before the client
+                # reads it. Its writes now back up in the kernel until the linger ends.
+                self.transport.pause_reading()
             return
         self._unset_keepalive_if_required()
         if not self._head_pending:
