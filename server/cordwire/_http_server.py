@@ -77,7 +77,11 @@ def fit_open_files(limits: EdgeLimits) -> EdgeLimits:
 class HttpServer(uvicorn.Server):
     """uvicorn serving ``app`` with the edge limits on ``sock``; signals stay with the caller."""
 
-    def __init__(self, app: Any, limits: EdgeLimits, sock: socket.socket) -> None:
+    def __init__(
+        self, app: Any, limits: EdgeLimits, sock: socket.socket, *, grace: float | None = None
+    ) -> None:
+        """``grace``: seconds open requests get on shutdown before their tasks are cancelled (None:
+        no bound; a request whose body never arrives then holds shutdown up to the body deadline)."""
         protocol = edge_protocol(limits)
         config = uvicorn.Config(
             app,
@@ -88,6 +92,7 @@ class HttpServer(uvicorn.Server):
             access_log=False,
             timeout_keep_alive=limits.keepalive_timeout,  # type: ignore[arg-type]  # a float works
             backlog=2048,
+            timeout_graceful_shutdown=grace,  # type: ignore[arg-type]  # a float works
         )
         super().__init__(config)
         self.sock = sock

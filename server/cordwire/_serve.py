@@ -76,7 +76,8 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
     limits = fit_open_files(options.limits)
     gateway = create_app(server, body_timeout=limits.body_timeout)
     sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
-    http = HttpServer(ObservedGateway(gateway, observability, metrics_check=metrics_check), limits, sock)
+    app = ObservedGateway(gateway, observability, metrics_check=metrics_check)
+    http = HttpServer(app, limits, sock, grace=options.grace)
     try:
         await server.start()
         http.start()
@@ -112,7 +113,7 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
         dispatcher = RemoteDispatcher(channel)
         endpoints = [ChuteEndpoint.for_service(s, dispatcher) for s in services]
         gateway = Gateway(endpoints, body_timeout=limits.body_timeout)
-        http = HttpServer(ObservedGateway(gateway, observability), limits, sock)
+        http = HttpServer(ObservedGateway(gateway, observability), limits, sock, grace=options.grace)
         http.start()
         port = http.port
         for chute_id in gateway.endpoints:

@@ -8,6 +8,7 @@ import re
 import resource
 import select
 import signal
+import socket
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ import pytest
 from cordwire._cli import main
 
 from .edge_chute import chute
-from .serving import RELAY_TARGET, ROOT
+from .serving import RELAY_TARGET, ROOT, serve_process
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -212,3 +213,15 @@ def test_the_connection_cap_fits_the_open_files_limit(hard: int, expected: int) 
     cap, soft = (int(x) for x in run.stdout.split())
     assert cap == expected
     assert soft == min(hard, 8192 + 1024)
+
+
+def test_sigterm_does_not_wait_for_a_body_that_never_comes() -> None:
+    """Shutdown is bounded by the grace period (10 s), not by the body deadline (here 300 s)."""
+    with serve_process(EDGE_TARGET, "--body-timeout", "300") as served:
+        host, port = served.http_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port))) as stalled:
+            stalled.sendall(b"POST /whoami HTTP/1.1\r\nHost: edge\r\nContent-Length: 100\r\n\r\n{")
+            with httpx.Client(base_url=served.http_url) as client:  # the stalled request is in
+                assert client.post("/whoami", json={}).status_code == 200
+            code = served.stop(timeout=60)
+    assert code == 0
