@@ -81,12 +81,22 @@ def main() -> int:
         "--quick", action="store_true", help="1 round of 2 s cells, fewer streams: a smoke run"
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile of cordwire HTTP")
+    parser.add_argument("--no-streaming", action="store_true", help="skip the SSE stream cases")
+    parser.add_argument(
+        "--concurrencies", metavar="C,C", help="unary concurrencies (default 1,8,64)", default="1,8,64"
+    )
+    parser.add_argument("--peers", metavar="P,P", help=f"peers to measure (default all: {','.join(PEERS)})")
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help="results file name")
     args = parser.parse_args()
     if args.quick:
         settings = Settings(seconds=2.0, rounds=1, stream_repeats=1, many_streams=200)
     else:
         settings = Settings(seconds=args.seconds, rounds=args.rounds)
+    chosen = tuple(args.peers.split(",")) if args.peers else tuple(PEERS)
+    if unknown := set(chosen) - set(PEERS):
+        parser.error(f"unknown peers {sorted(unknown)}; choose from {', '.join(PEERS)}")
+    concurrencies = tuple(int(c) for c in args.concurrencies.split(","))
+    settings = dataclasses.replace(settings, peers=chosen, concurrencies=concurrencies)
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make bench-deps`", file=sys.stderr)
         return 2
@@ -106,8 +116,10 @@ def main() -> int:
     with Peers(tools, log_dir) as peers:
         print("unary matrix:", flush=True)
         cells, passes = unary_matrix(peers, tools, settings)
-        print("streaming:", flush=True)
-        streams = streaming(peers, tools, settings)
+        streams: dict[str, Any] = {}
+        if not args.no_streaming:
+            print("streaming:", flush=True)
+            streams = streaming(peers, tools, settings)
         profile: dict[str, Any] = {"skipped": "--no-profile"}
         if not args.no_profile:
             print("profiling cordwire HTTP with py-spy…", flush=True)

@@ -33,6 +33,7 @@ def targets(cells: list[Cell], streams: dict[str, Any]) -> list[dict[str, Any]]:
     at_least("cordwire HTTP / Triton HTTP req/s, c=8", _ratio(cw8, _cell(cells, "triton-http", 8)), 0.5)
     at_least("cordwire HTTP / FastAPI proxy req/s, c=8", _ratio(cw8, _cell(cells, "fastapi-proxy", 8)), 2.0)
     at_least("cordwire HTTP / grpc-gateway v2 req/s, c=8", _ratio(cw8, _cell(cells, "grpc-gateway", 8)), 1.0)
+    at_least("cordwire gRPC / cordwire HTTP req/s, c=8", _ratio(_cell(cells, "cordwire-grpc", 8), cw8), 1.0)
     extra = cw1.p50_ms - tr1.p50_ms if cw1 and tr1 else None
     rows.append(
         (

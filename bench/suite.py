@@ -35,6 +35,8 @@ class Settings:
     warmup: float = 1.0
     """Discarded run before each cell (connections open, caches warm)."""
     concurrencies: tuple[int, ...] = (1, 8, 64)
+    peers: tuple[str, ...] = tuple(PEERS)
+    """The peers measured (all by default)."""
     rounds: int = 3
     """Passes over the whole matrix; the best pass per cell is kept (noise only ever slows a cell)."""
     stream_tokens: int = 10_000
@@ -63,8 +65,10 @@ def _drivers(peers: Peers, tools: Tools) -> dict[str, Driver]:
         "fastapi-proxy": wrk("fastapi-proxy", f"http://{a.fastapi_http}/v1/echo", echo),
         "grpc-gateway": wrk("grpc-gateway", f"http://{a.grpcgw_http}/v1/echo", echo),
         "cordwire-http": wrk("cordwire-http", f"http://{a.cordwire_http}/v1/echo", echo),
+        # As many connections as wrk opens for the HTTP peers (issue #16: one connection made the
+        # gRPC column a single-connection measurement against eight for HTTP).
         "cordwire-grpc": lambda c, s: run_ghz(
-            tools.ghz, "cordwire-grpc", a.cordwire_grpc, "cordbench.v1.Bench.Echo", echo, c, s
+            tools.ghz, "cordwire-grpc", a.cordwire_grpc, "cordbench.v1.Bench.Echo", echo, c, s, connections=c
         ),
     }
 
@@ -73,7 +77,7 @@ def unary_matrix(peers: Peers, tools: Tools, settings: Settings) -> tuple[list[C
     """Every peer at every concurrency, peers interleaved within a concurrency so that a burst of
     outside load hits all of them rather than one. Returns the best pass per cell, and every pass's
     req/s (``{peer: {concurrency: [rps, …]}}``) so the record shows how noisy the machine was."""
-    drivers = _drivers(peers, tools)
+    drivers = {name: drive for name, drive in _drivers(peers, tools).items() if name in settings.peers}
     best: dict[tuple[str, int], Cell] = {}
     passes: dict[str, dict[int, list[float]]] = {
         name: {c: [] for c in settings.concurrencies} for name in drivers

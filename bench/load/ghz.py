@@ -15,10 +15,18 @@ _CUT_AT_END = ("use of closed network connection", "context canceled", "the clie
 
 
 def run_ghz(
-    ghz: pathlib.Path, peer: str, target: str, method: str, data: str, concurrency: int, seconds: float
+    ghz: pathlib.Path,
+    peer: str,
+    target: str,
+    method: str,
+    data: str,
+    concurrency: int,
+    seconds: float,
+    connections: int = 1,
 ) -> Cell:
-    """``concurrency`` workers calling ``method`` (``pkg.Service.Method``) back to back on one connection,
-    as a gRPC client normally would (HTTP/2 multiplexes)."""
+    """``concurrency`` workers calling ``method`` (``pkg.Service.Method``) back to back, spread over
+    ``connections`` HTTP/2 connections (one multiplexes; several are what a pool of clients, or
+    wrk's one connection per worker, look like to the server)."""
     argv = [
         str(ghz),
         "--insecure",
@@ -32,6 +40,8 @@ def run_ghz(
         data,
         "-c",
         str(concurrency),
+        "--connections",
+        str(max(1, min(connections, concurrency))),
         "-z",
         f"{seconds:g}s",
         "-n",

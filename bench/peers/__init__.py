@@ -96,6 +96,8 @@ class Peers:
             [
                 *(sys.executable, "-m", "cordwire", "serve", "bench.chute:chute", "--no-auth"),
                 *("--triton", "embedded", "--http-port", str(http_port), "--grpc-port", str(grpc_port)),
+                # Every bench client is 127.0.0.1, and the streaming case opens 1,000 at once.
+                *("--max-connections-per-ip", "4096"),
             ],
             f"http://{a.cordwire_http}/v1/echo",
         )

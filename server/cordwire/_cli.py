@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import pathlib
@@ -15,13 +16,16 @@ from typing import Any
 import grpc
 
 from ._admission_setup import AdmissionOptions
+from ._chute import Chute
 from ._console import print_routes
+from ._edge_limits import add_limit_flags, limits_from_args
 from ._errors import DefinitionError
 from ._jobs_cli import add_jobs_options, jobs_options
 from ._logging import configure_logging
 from ._pycords import export_proto
 from ._serve import ServeOptions, TritonFailure, serve, serve_gateway
 from ._target import DEFAULT_TARGET, load_target
+from ._workers import reserve_port, run_workers
 from .server.admission import add_keys_commands
 from .server.usage import add_usage_command
 
@@ -72,6 +76,17 @@ def _add_transcoding_options(command: argparse.ArgumentParser) -> None:
         "--match-empty-segments",
         action="store_true",
         help="let an empty path segment ('//', a trailing '/') fill '*' and '{var}' (default: 404)",
+    )
+
+
+def _add_workers_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serving processes sharing the ports (SO_REUSEPORT; default 1); with models, "
+        "`cordwire serve` needs --triton HOST:PORT for more than one",
     )
 
 
@@ -129,7 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_transcoding_options(serve_cmd)
     add_jobs_options(serve_cmd)
+    _add_workers_option(serve_cmd)
     _add_ops_options(serve_cmd)
+    add_limit_flags(serve_cmd, grpc=True)
     serve_cmd.set_defaults(func=_serve)
     routes_cmd = commands.add_parser(
         "routes",
@@ -150,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     gateway_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     gateway_cmd.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
     _add_transcoding_options(gateway_cmd)
+    _add_workers_option(gateway_cmd)
     _add_ops_options(gateway_cmd)
+    add_limit_flags(gateway_cmd, grpc=False)
     gateway_cmd.set_defaults(func=_gateway)
     protos_cmd = commands.add_parser("protos", help="the protos of Python-first chutes")
     protos_sub = protos_cmd.add_subparsers(dest="protos_command", required=True)
@@ -215,19 +234,35 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    options = ServeOptions(
-        host=args.host,
-        http_port=args.http_port,
-        otlp_endpoint=args.otlp_endpoint,
-        ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
-        match_empty_segments=args.match_empty_segments,
-    )
     try:
-        _run(serve_gateway(args.upstream, options))
-    except (OSError, grpc.FutureTimeoutError) as exc:
-        print(
-            f"cordwire: error: cannot use upstream {args.upstream}: {exc or 'not reachable'}", file=sys.stderr
+        options = ServeOptions(
+            host=args.host,
+            http_port=args.http_port,
+            otlp_endpoint=args.otlp_endpoint,
+            limits=limits_from_args(args),
+            ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
+            match_empty_segments=args.match_empty_segments,
         )
+        if args.workers < 1:
+            raise DefinitionError(f"--workers must be at least 1, not {args.workers}")
+    except DefinitionError as exc:
+        return _report(exc)
+    try:
+        if args.workers > 1:
+            with reserve_port(options.host, options.http_port) as http_sock:
+                shared = dataclasses.replace(options, http_port=http_sock.getsockname()[1], reuse_port=True)
+                return run_workers(args.workers, lambda: _gateway_once(args.upstream, shared))
+        return _gateway_once(args.upstream, options)
+    except OSError as exc:
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _gateway_once(upstream: str, options: ServeOptions) -> int:
+    try:
+        _run(serve_gateway(upstream, options))
+    except (OSError, grpc.FutureTimeoutError) as exc:
+        print(f"cordwire: error: cannot use upstream {upstream}: {exc or 'not reachable'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -257,11 +292,50 @@ def _serve(args: argparse.Namespace) -> int:
             ignore_unknown_query_parameters=args.ignore_unknown_query_parameters,
             match_empty_segments=args.match_empty_segments,
             jobs=jobs_options(args),
+            limits=limits_from_args(args),
         )
+        if args.workers < 1:
+            raise DefinitionError(f"--workers must be at least 1, not {args.workers}")
+        if args.workers > 1:
+            return _serve_workers(chute, options, args.workers)
         _run(serve(chute, options))
     except DefinitionError as exc:
         return _report(exc)
     except (OSError, TritonFailure) as exc:  # an address in use, a keys database, Triton's failure
+        print(f"cordwire: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _serve_workers(chute: Chute, options: ServeOptions, workers: int) -> int:
+    """``workers`` processes serving ``chute`` on the same two ports."""
+    if options.triton == "embedded" and chute.model_repository is not None:
+        raise DefinitionError(
+            f"--workers {workers} needs external Triton (--triton HOST:PORT): embedded Triton runs "
+            "inside one cordwire process, and each worker would load every model again"
+        )
+    with (
+        reserve_port(options.host, options.http_port) as http_sock,
+        reserve_port(options.host, options.grpc_port) as grpc_sock,
+    ):
+        shared = dataclasses.replace(
+            options,
+            http_port=http_sock.getsockname()[1],
+            grpc_port=grpc_sock.getsockname()[1],
+            reuse_port=True,
+        )
+        sys.stdout.flush()
+        return run_workers(workers, lambda: _serve_once(chute, shared))
+
+
+def _serve_once(chute: Chute, options: ServeOptions) -> int:
+    try:
+        _run(serve(chute, options))
+    except DefinitionError as exc:
+        return _report(exc)
+    except (OSError, TritonFailure) as exc:
         print(f"cordwire: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import faulthandler
 import logging
 import signal
 import time
-from collections.abc import Iterator
 from typing import TypedDict
 
 import grpc
-import uvicorn
 
 from ._admission_setup import AdmissionOptions, build_admission
 from ._chute import Chute
 from ._console import StartupConsole
+from ._edge_grpc import grpc_server_options
+from ._edge_limits import EdgeLimits
+from ._http_server import HttpServer, fit_open_files, listen_socket
 from ._jobs_setup import build_jobs
 from .gateway import (
     USAGE_PATH,
@@ -68,9 +68,12 @@ class ServeOptions:
     """Drop query parameters that name no field instead of answering 400 (Envoy's option name)."""
     match_empty_segments: bool = False
     """Let an empty path segment (``//``, a trailing ``/``) fill ``*`` and ``{var}`` (default: 404)."""
-
     jobs: JobsOptions | None = None
     """Where the chute's jobs live and their limits; None: beside the keys DB (Redis with --redis)."""
+    limits: EdgeLimits = dataclasses.field(default_factory=EdgeLimits)
+    """What one client may cost (header size and time, connections, gRPC sizes and pings)."""
+    reuse_port: bool = False
+    """Bind with SO_REUSEPORT: set for each of ``--workers`` processes sharing the ports."""
 
 
 class _Transcoding(TypedDict):
@@ -88,13 +91,6 @@ def _transcoding(options: ServeOptions) -> _Transcoding:
 def _observability(options: ServeOptions) -> Observability:
     tracing = Tracing.otlp(options.otlp_endpoint) if options.otlp_endpoint else None
     return Observability(tracing=tracing)
-
-
-class _HttpServer(uvicorn.Server):
-    # Signals are ours: one handler stops gRPC and HTTP together and runs the shutdown hooks.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 async def serve(chute: Chute, options: ServeOptions) -> None:
@@ -129,32 +125,20 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         observability=observability,
         observers=() if meter is None else (meter.observer(chute.chute_id),),
         attached=jobs,
+        grpc_options=grpc_server_options(options.limits, reuse_port=options.reuse_port),
     )
     pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
-    config = uvicorn.Config(
-        ObservedGateway(
-            create_app(server, pages=pages, **_transcoding(options)),
-            observability,
-            metrics_check=metrics_check,
-        ),
-        host=options.host,
-        port=options.http_port,
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-    )
-    http = _HttpServer(config)
+    limits = fit_open_files(options.limits)
+    gateway = create_app(server, pages=pages, body_timeout=limits.body_timeout, **_transcoding(options))
+    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
+    app = ObservedGateway(gateway, observability, metrics_check=metrics_check)
+    http = HttpServer(app, limits, sock, grace=options.grace)
     try:
         await server.start()
         if meter is not None:
             await meter.start()
-        http_task = asyncio.create_task(http.serve())
-        while not http.started:
-            if http_task.done():
-                await http_task  # surfaces the bind error
-                raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
-            await asyncio.sleep(0.01)
-        http_url = f"http://{options.host}:{http.servers[0].sockets[0].getsockname()[1]}"
+        http.start()
+        http_url = f"http://{options.host}:{http.port}"
         auth = not options.admission.no_auth
         ready_task = asyncio.create_task(_announce(console, server, http_url, auth=auth))
         failure: list[str] = []  # a Triton that can no longer serve stops us like a signal
@@ -170,12 +154,13 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         await stop.wait()
         ready_task.cancel()
         console.line(f"Triton failed: {failure[0]}" if failure else "shutting down")
-        http.should_exit = True
+        http.should_exit = True  # stop accepting while the calls in flight drain
         await server.stop()
-        await http_task
+        await http.stop()
         if failure:
             raise TritonFailure(f"Triton failed: {failure[0]}")
     finally:
+        sock.close()
         await server.stop()
         if meter is not None:
             await meter.aclose()  # the last second's counts, once every call has ended
@@ -207,6 +192,8 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     observability = _observability(options)
+    limits = fit_open_files(options.limits)
+    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
         # The jobs service is the upstream chute's (one chute per server): its routes join the chute's.
@@ -214,31 +201,19 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
         chutes = [s for s in services if s.full_name != JOBS_SERVICE]
         gateway = Gateway(
             [ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes],
+            body_timeout=limits.body_timeout,
             **_transcoding(options),
         )
-        config = uvicorn.Config(
-            ObservedGateway(gateway, observability),
-            host=options.host,
-            port=options.http_port,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-        )
-        http = _HttpServer(config)
-        http_task = asyncio.create_task(http.serve())
-        while not http.started:
-            if http_task.done():
-                await http_task
-                raise OSError(f"cannot listen for HTTP on {options.host}:{options.http_port}")
-            await asyncio.sleep(0.01)
-        port = http.servers[0].sockets[0].getsockname()[1]
+        http = HttpServer(ObservedGateway(gateway, observability), limits, sock, grace=options.grace)
+        http.start()
+        port = http.port
         for chute_id in gateway.endpoints:
             print(f"chute {chute_id} via {upstream}")
         print(f"HTTP  http://{options.host}:{port}", flush=True)
         print("ready", flush=True)
         await stop.wait()
-        http.should_exit = True
-        await http_task
+        await http.stop()
+    sock.close()
 
 
 async def _announce(console: StartupConsole, server: ChuteServer, http_url: str, *, auth: bool) -> None:

@@ -60,7 +60,7 @@ async def test_one_json_line_per_request_and_no_key(ops: Ops, access_lines: io.S
     )
     rpc = call(cord.input_class(x=1), metadata=(("authorization", f"Bearer {secret}"),))
     await rpc
-    grpc_id = dict(await rpc.initial_metadata())["x-request-id"]
+    grpc_id = dict(await rpc.trailing_metadata())["x-request-id"]
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await call(cord.input_class(x=1), metadata=(("x-request-id", "req-grpc-2"),))
     assert dict(failed.value.trailing_metadata())["x-request-id"] == "req-grpc-2"

@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -50,6 +50,7 @@ class ChuteServer:
         observability: Observability | None = None,
         observers: tuple[CallObserver, ...] = (),
         attached: tuple[AttachedService, ...] = (),
+        grpc_options: Sequence[tuple[str, int | str]] = (),
     ) -> None:
         """``observers``: more call observers beside observability's (usage accounting)."""
         self.chute = chute
@@ -88,6 +89,8 @@ class ChuteServer:
         self._listeners: list[Callable[[bool], None]] = []
         self._started_at = 0.0
         self._watchdog: LoopWatchdog | None = None
+        self._grpc_options = list({"grpc.so_reuseport": 0, **dict(grpc_options)}.items())
+        """grpc core channel arguments (the edge limits)."""
 
     @property
     def grpc_target(self) -> str:
@@ -115,7 +118,7 @@ class ChuteServer:
         if self.triton is not None and self.observability is not None:
             self.observability.watch_triton(self.chute.chute_id, self.triton)
         self.chute.attach_triton(self.triton.client if self.triton else None)
-        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        server = grpc.aio.server(options=self._grpc_options)
         service_name = self.chute.service.full_name
         server.add_generic_rpc_handlers((build_generic_handler(service_name, self.cords, self.invoker),))
         for attached in self.attached:
