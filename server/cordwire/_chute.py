@@ -322,7 +322,8 @@ class Chute:
     def _seal(self) -> None:
         # From here on, cordwire's own attributes cannot be replaced by user code by accident (hooks
         # set state on `self`, as the Chutes SDK does: a hook's `self.name = ...` would rename the chute).
-        reserved = {n for n in (*vars(self), *dir(type(self))) if not n.startswith("_")}
+        # `state` is the user's own (Chutes code may replace it whole); everything else public is ours.
+        reserved = {n for n in (*vars(self), *dir(type(self))) if not n.startswith("_")} - {"state"}
         object.__setattr__(self, "_reserved", frozenset(reserved))
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -36,9 +36,11 @@ def test_state_is_the_chutes_own() -> None:
     chute.tokenizer = "mine"  # new names on the chute itself stay allowed, as in Chutes
     assert chute.state.model == "weights" and chute.tokenizer == "mine"
     assert Chute(username="me", name="other").state is not chute.state
+    chute.state = {"replaced": True}  # the user's own: it may be replaced whole
+    assert chute.state == {"replaced": True}
 
 
-@pytest.mark.parametrize("attribute", ["name", "username", "model_repository", "state", "cord", "triton"])
+@pytest.mark.parametrize("attribute", ["name", "username", "model_repository", "cord", "triton"])
 def test_framework_attributes_cannot_be_replaced(attribute: str) -> None:
     chute = Chute(username="me", name="guarded")
     with pytest.raises(AttributeError, match=f"'{attribute}' is cordwire's attribute"):
