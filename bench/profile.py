@@ -42,7 +42,7 @@ _AREAS = (
     ("threads (grpc poller etc.)", "threading.py"),
 )
 # Frames every sample passes through (entry point, event loop): 100% inclusive, so no information.
-_ROOTS = ("runpy", "cordwire/__main__.py", "cordwire/_cli.py", "asyncio/", "selectors.py", "threading.py")
+_ROOTS = ("runpy", "cordwire/__main__.py", "cordwire/_cli/", "asyncio/", "selectors.py", "threading.py")
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 

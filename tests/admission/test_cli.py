@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from cordwire.server.admission import KeyStore, add_keys_commands, ensure_dev_key
+from cordwire._cli._keys import add_keys_commands
+from cordwire.server.admission import KeyStore, ensure_dev_key
 
 # What the lead's `cordwire` entry point does with the commands we register.
 _MAIN = """
 import argparse, sys
-from cordwire.server.admission import add_keys_commands
+from cordwire._cli._keys import add_keys_commands
 parser = argparse.ArgumentParser(prog="cordwire")
 add_keys_commands(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args()

@@ -6,8 +6,8 @@ Transport-neutral: callers pass HTTP headers or gRPC metadata and a chute id, an
 
 from ._admission import Admission
 from ._auth import ANONYMOUS, Authenticator, KeyAuthenticator, Metadata, NoAuthAuthenticator, Principal
-from ._cli import add_keys_commands, add_keys_db_option, ensure_dev_key
 from ._concurrency import ConcurrencyLimiter
+from ._dev_key import ensure_dev_key
 from ._guard import admission_guard, concurrency_guard, key_check
 from ._keys import KEY_PREFIX, KeyInfo, KeyStore, default_keys_db, resolve_keys_db
 from ._quota import WINDOWS, Quota, Window
@@ -35,8 +35,6 @@ __all__ = [
     "RateLimiter",
     "RedisBucketStore",
     "Window",
-    "add_keys_commands",
-    "add_keys_db_option",
     "admission_guard",
     "concurrency_guard",
     "default_keys_db",

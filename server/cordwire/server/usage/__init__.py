@@ -7,7 +7,6 @@ call guard placed after admission's. What is recorded is counts and sizes, never
 response's content.
 """
 
-from ._cli import add_usage_command, parse_duration
 from ._meter import UsageMeter, UsageStore
 from ._quotas import LocalQuotas, QuotaBook, RedisQuotas
 from ._records import COUNTERS, RETENTION_DAYS
@@ -28,10 +27,8 @@ __all__ = [
     "UsageQuery",
     "UsageReader",
     "UsageStore",
-    "add_usage_command",
     "build_meter",
     "open_store",
-    "parse_duration",
     "parse_query",
     "render",
     "usage_db_beside",

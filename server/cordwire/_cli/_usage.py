@@ -10,11 +10,12 @@ import sys
 import time
 from typing import Any
 
-from cordwire.server.admission import KeyStore, add_keys_db_option, resolve_keys_db
+from cordwire.server.admission import KeyStore, resolve_keys_db
+from cordwire.server.usage._records import HOUR
+from cordwire.server.usage._report import UsageQuery, render
+from cordwire.server.usage._setup import open_store
 
-from ._records import HOUR
-from ._report import UsageQuery, render
-from ._setup import open_store
+from ._keys import add_keys_db_option
 
 __all__ = ["add_usage_command", "parse_duration"]
 

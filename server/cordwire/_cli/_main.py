@@ -15,19 +15,20 @@ from typing import Any
 
 import grpc
 
-from ._admission_setup import AdmissionOptions
-from ._chute import Chute
-from ._console import print_routes
-from ._edge_limits import add_limit_flags, limits_from_args
-from ._errors import DefinitionError
-from ._jobs_cli import add_jobs_options, jobs_options
-from ._logging import configure_logging
-from ._pycords import export_proto
-from ._serve import ServeOptions, TritonFailure, serve, serve_gateway
-from ._target import DEFAULT_TARGET, load_target
-from ._workers import reserve_port, run_workers
-from .server.admission import add_keys_commands
-from .server.usage import add_usage_command
+from cordwire._admission_setup import AdmissionOptions
+from cordwire._chute import Chute
+from cordwire._console import print_routes
+from cordwire._edge_limits import add_limit_flags, limits_from_args
+from cordwire._errors import DefinitionError
+from cordwire._logging import configure_logging
+from cordwire._pycords import export_proto
+from cordwire._serve import ServeOptions, TritonFailure, serve, serve_gateway
+from cordwire._target import DEFAULT_TARGET, load_target
+from cordwire._workers import reserve_port, run_workers
+
+from ._jobs import add_jobs_options, jobs_options
+from ._keys import add_keys_commands
+from ._usage import add_usage_command
 
 __all__ = ["main"]
 

@@ -6,7 +6,7 @@ import argparse
 import os
 import pathlib
 
-from .jobs import JobsOptions, default_jobs_dir
+from cordwire.jobs import JobsOptions, default_jobs_dir
 
 __all__ = ["add_jobs_options", "jobs_options"]
 

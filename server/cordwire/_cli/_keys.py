@@ -1,4 +1,4 @@
-"""`cordwire keys create|list|update|revoke`, as argparse sub-commands the `cordwire` CLI mounts."""
+"""`cordwire keys create|list|update|revoke`: argparse sub-commands of the `cordwire` CLI."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ import time
 from typing import TypeAlias
 
 from cordwire import CordError
+from cordwire.server.admission import WINDOWS, KeyInfo, KeyStore, Quota, resolve_keys_db
 
-from ._keys import KeyInfo, KeyStore, resolve_keys_db
-from ._quota import WINDOWS, Quota
-
-__all__ = ["add_keys_commands", "add_keys_db_option", "describe_quota", "ensure_dev_key"]
-
-DEV_KEY_NAME = "dev"
+__all__ = ["add_keys_commands", "add_keys_db_option", "describe_quota"]
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -112,16 +108,6 @@ def _quota(args: argparse.Namespace, current: Quota | None) -> Quota | None:
     requests = base.requests if args.quota_requests is _UNSET else args.quota_requests
     tokens = base.tokens if args.quota_tokens is _UNSET else args.quota_tokens
     return Quota(requests=requests, tokens=tokens, window=args.quota_window or base.window)
-
-
-def ensure_dev_key(store: KeyStore) -> str | None:
-    """On an empty store, create a key named ``dev`` and return it (for `make serve` to print once)."""
-    if not store.is_empty():
-        return None
-    try:
-        return store.create(DEV_KEY_NAME)
-    except CordError:
-        return None  # another process won the race and created the first key
 
 
 def _open(args: argparse.Namespace) -> KeyStore:
