@@ -8,6 +8,7 @@ import faulthandler
 import logging
 import signal
 import time
+from collections.abc import Callable, Mapping
 from typing import TypedDict
 
 import grpc
@@ -25,10 +26,10 @@ from .gateway import (
     Gateway,
     ObservedGateway,
     RemoteDispatcher,
-    create_app,
     fetch_services,
     usage_page,
 )
+from .gateway._pages import Page
 from .jobs import JOBS_SERVICE_NAME as JOBS_SERVICE
 from .jobs import JobsOptions
 from .server import ChuteServer
@@ -93,15 +94,38 @@ def _observability(options: ServeOptions) -> Observability:
     return Observability(tracing=tracing)
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGTERM and SIGINT set: both commands stop the same way, with their hooks."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _http_front(
+    endpoints: list[ChuteEndpoint],
+    options: ServeOptions,
+    observability: Observability,
+    *,
+    pages: Mapping[str, Page] | None = None,
+    metrics_check: Callable[[Mapping[str, str]], None] | None = None,
+) -> tuple[Gateway, HttpServer]:
+    """The HTTP side of `serve` and `gateway` alike: one gateway over ``endpoints`` with the
+    transcoding switches, observed, behind the edge limits, on its own socket (not yet started)."""
+    limits = fit_open_files(options.limits)
+    gateway = Gateway(endpoints, pages=pages, body_timeout=limits.body_timeout, **_transcoding(options))
+    app = ObservedGateway(gateway, observability, metrics_check=metrics_check)
+    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
+    return gateway, HttpServer(app, limits, sock, grace=options.grace)
+
+
 async def serve(chute: Chute, options: ServeOptions) -> None:
     # Triton runs in this process: if its C++ ever crashes, the threads' Python stacks on stderr
     # are the cause we can give (the exit status is the signal's, non-zero, for the supervisor).
     if not faulthandler.is_enabled():
         faulthandler.enable()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     console = StartupConsole()
     observability = _observability(options)
     admission = build_admission(options.admission, console.dev_key_created)
@@ -128,11 +152,9 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         grpc_options=grpc_server_options(options.limits, reuse_port=options.reuse_port),
     )
     pages = {} if meter is None else {USAGE_PATH: usage_page(_reader(meter, admission, chute.chute_id))}
-    limits = fit_open_files(options.limits)
-    gateway = create_app(server, pages=pages, body_timeout=limits.body_timeout, **_transcoding(options))
-    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
-    app = ObservedGateway(gateway, observability, metrics_check=metrics_check)
-    http = HttpServer(app, limits, sock, grace=options.grace)
+    _, http = _http_front(
+        [ChuteEndpoint.in_process(server)], options, observability, pages=pages, metrics_check=metrics_check
+    )
     try:
         await server.start()
         if meter is not None:
@@ -160,7 +182,7 @@ async def serve(chute: Chute, options: ServeOptions) -> None:
         if failure:
             raise TritonFailure(f"Triton failed: {failure[0]}")
     finally:
-        sock.close()
+        http.sock.close()
         await server.stop()
         if meter is not None:
             await meter.aclose()  # the last second's counts, once every call has ended
@@ -187,24 +209,15 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
     services = await asyncio.to_thread(fetch_services, upstream)
     if not services:
         raise OSError(f"{upstream} offers no services through reflection")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     observability = _observability(options)
-    limits = fit_open_files(options.limits)
-    sock = listen_socket(options.host, options.http_port, reuse_port=options.reuse_port)
     async with grpc.aio.insecure_channel(upstream) as channel:
         dispatcher = RemoteDispatcher(channel)
         # The jobs service is the upstream chute's (one chute per server): its routes join the chute's.
         jobs = [s for s in services if s.full_name == JOBS_SERVICE]
         chutes = [s for s in services if s.full_name != JOBS_SERVICE]
-        gateway = Gateway(
-            [ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes],
-            body_timeout=limits.body_timeout,
-            **_transcoding(options),
-        )
-        http = HttpServer(ObservedGateway(gateway, observability), limits, sock, grace=options.grace)
+        endpoints = [ChuteEndpoint.for_service(s, dispatcher).with_services(jobs) for s in chutes]
+        gateway, http = _http_front(endpoints, options, observability)
         http.start()
         port = http.port
         for chute_id in gateway.endpoints:
@@ -213,7 +226,7 @@ async def serve_gateway(upstream: str, options: ServeOptions) -> None:
         print("ready", flush=True)
         await stop.wait()
         await http.stop()
-    sock.close()
+    http.sock.close()
 
 
 async def _announce(console: StartupConsole, server: ChuteServer, http_url: str, *, auth: bool) -> None:

@@ -55,12 +55,17 @@ def test_sigterm_lets_a_running_job_finish_within_the_grace(
             events(client, job["id"], until="running")
             queued = client.post("/jobs/render", json={}).json()  # one slot: it waits
 
+            watching = threading.Event()
+
             def watch() -> None:
                 with client.stream("GET", f"/jobs/{queued['id']}/events") as response:
+                    watching.set()
                     lines.extend(line for line in response.iter_lines() if line.startswith("data: "))
 
             watcher = threading.Thread(target=watch)
             watcher.start()
+            # SIGTERM only once the watch is on: sent earlier, the server may refuse the connection.
+            assert watching.wait(timeout=30)
             first.stop()
             watcher.join(timeout=30)
     finally:
