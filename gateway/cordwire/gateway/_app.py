@@ -145,7 +145,7 @@ class Gateway:
             raise
         finally:
             watcher.cancel()
-        shaped = shape_response(target, response)
+        shaped = shape_response(target.response, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
         status = ctx.response_status or target.http_status
         if status in (204, 304):  # no content: a body would break the HTTP/1.1 framing
@@ -174,14 +174,14 @@ class Gateway:
                 first = await anext(messages)
             except StopAsyncIteration:
                 first = None
-            shaped_rest = (shape_response(route, m) async for m in messages)
+            shaped_rest = (shape_response(route.response, m) async for m in messages)
             headers = [*out, *_encode_headers(ctx.response_headers)]
             fmt = choose_format(header(scope, b"accept"))
             status = ctx.response_status or 200  # a passthrough's upstream status, a Response's
             if first is None:
                 await send_response(send, status, fmt.done, fmt.content_type, headers)
                 return
-            await send_stream(send, shape_response(route, first), shaped_rest, fmt, headers, status)
+            await send_stream(send, shape_response(route.response, first), shaped_rest, fmt, headers, status)
 
         task = asyncio.ensure_future(run())
         watcher = cancel_on_disconnect(receive, task)

@@ -15,7 +15,7 @@ from cordwire._errors import CordError
 from cordwire._protos import cord_options
 
 from ._asgi import HttpError, Receive, Scope, read_body
-from ._binding import bind_request
+from ._binding import BindingPlan, bind_request
 from ._multipart import form_as_json, urlencoded_as_json
 from ._routes import Route
 
@@ -61,9 +61,9 @@ async def read_request(
                 param="Content-Type",
             )
     if route.client_streaming:
-        return _message_stream(route, bindings, query, body, content_type, ignore_unknown_query)
+        return _message_stream(route.binding, bindings, query, body, content_type, ignore_unknown_query)
     lenient = ignore_unknown_query or _forwards_query(route.method)
-    return bind_request(route, bindings, query, body, content_type, ignore_unknown_query=lenient)
+    return bind_request(route.binding, bindings, query, body, content_type, ignore_unknown_query=lenient)
 
 
 def header(scope: Scope, name: bytes) -> str:
@@ -75,7 +75,7 @@ def header(scope: Scope, name: bytes) -> str:
 
 
 def _message_stream(
-    route: Route,
+    plan: BindingPlan,
     bindings: dict[str, str],
     query: list[tuple[str, str]],
     body: bytes,
@@ -94,7 +94,7 @@ def _message_stream(
         try:
             messages.append(
                 bind_request(
-                    route, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
+                    plan, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
                 )
             )
         except CordError as error:
