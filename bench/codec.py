@@ -118,10 +118,10 @@ def gateway_table() -> None:
     print("\n| gateway, per request | bind_request | shape_response + orjson.dumps |")
     print("|---|---|---|")
     for name, route, bindings, body, response in cases:
-        request = bind_request(route, bindings, (), body, "application/json")
+        request = bind_request(route.binding, bindings, (), body, "application/json")
         out = response or request
-        bind = _per_call(lambda: bind_request(route, bindings, (), body, "application/json"))  # noqa: B023
-        shape = _per_call(lambda: orjson.dumps(shape_response(route, out)))  # noqa: B023
+        bind = _per_call(lambda: bind_request(route.binding, bindings, (), body, "application/json"))  # noqa: B023
+        shape = _per_call(lambda: orjson.dumps(shape_response(route.response, out)))  # noqa: B023
         print(f"| {name} | {bind:.1f} µs | {shape:.1f} µs |")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
+
+from ._http_call import HttpCall
 
 if TYPE_CHECKING:
     from cordwire.server.admission import Principal
@@ -17,26 +18,6 @@ __all__ = ["CordContext", "HttpCall"]
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field-name
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other controls; Latin-1
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "content-type"})
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
-class HttpCall:
-    """What only an HTTP call has, for handlers that ask for the request (FastAPI's ``Request``)."""
-
-    method: str
-    """Upper-case verb."""
-    scheme: str
-    """``http`` or ``https``."""
-    host: str
-    """The Host header (or the server's address)."""
-    path: str
-    """The request path as received (before the chute prefix is stripped)."""
-    query_string: bytes
-    """Raw, still percent-encoded."""
-    headers: tuple[tuple[str, str], ...]
-    """Every header, names lower-case, in order."""
-    body: bytes = b""
-    """The request body as read (bounded by the gateway's body limit)."""
 
 
 class CordContext:

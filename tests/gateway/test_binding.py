@@ -31,7 +31,7 @@ def test_bind(matcher: Matcher, case: dict[str, Any]) -> None:
     method, target = case["request"].split(" ", 1)
     path, _, query = target.partition("?")
     route, bindings = matcher.match(method, path)
-    args = (route, bindings, parse_qsl(query, keep_blank_values=True), _body(case))
+    args = (route.binding, bindings, parse_qsl(query, keep_blank_values=True), _body(case))
     content_type = case.get("content_type", "application/json")
     lenient = case.get("ignore_unknown_query", False)
     if "error" in case:

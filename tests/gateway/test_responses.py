@@ -19,7 +19,7 @@ from .conftest import load_cases
 def test_shape(table: RouteTable, case: dict[str, Any]) -> None:
     route = next(r for r in table.routes if r.method.name == case["method"])
     message = json_format.ParseDict(case["message"], message_class(route.method.output_type)())
-    shaped = shape_response(route, message)
+    shaped = shape_response(route.response, message)
     if "raw" in case:
         assert isinstance(shaped, RawBody)
         assert shaped.content_type == case["raw"]["content_type"]
@@ -32,4 +32,4 @@ def test_twin_shapes_each_stream_message(table: RouteTable) -> None:
     route = next(r for r in table.routes if r.method.name == "Complete")
     assert route.twin is not None
     chunk = message_class(route.twin.method.output_type)(text="a", tokens=1)
-    assert shape_response(route.twin, chunk) == {"text": "a", "tokens": "1"}
+    assert shape_response(route.twin.response, chunk) == {"text": "a", "tokens": "1"}

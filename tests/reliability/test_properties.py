@@ -226,7 +226,7 @@ def search_request(draw: st.DrawFn, cls: type[Message]) -> Message:
 def test_message_to_json_to_message_is_identity(table: RouteTable, data: st.DataObject) -> None:
     route = _route(table, "EchoSearch")  # POST /v1/search:echo, body "*", SearchRequest both ways
     message = data.draw(search_request(route.binding.message_class))
-    body = orjson.dumps(shape_response(route, message))
+    body = orjson.dumps(shape_response(route.response, message))
     # A body over the cord's max_body_bytes never reaches binding; the property is about the mapping.
-    back = bind_request(route, {}, (), body, "application/json")
+    back = bind_request(route.binding, {}, (), body, "application/json")
     assert back == message, (message, body)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cordwire._codes import Code
-from cordwire._context import CordContext, HttpCall
+from cordwire._context import CordContext
 from cordwire._errors import CordError
+from cordwire._http_call import HttpCall
 from cordwire.server import ChuteServer
 
 from ._asgi import (
@@ -24,18 +24,21 @@ from ._asgi import (
     send_json,
     send_response,
 )
+from ._calls import read_call
 from ._endpoints import DEFAULT_BODY_LIMIT, ChuteEndpoint
 from ._headers import call_metadata
-from ._observe import ROUTE_KEY
 from ._pages import Page, Pages
-from ._requests import BODY_KEY, header, read_request
+from ._requests import read_request
 from ._responses import RawBody, shape_response
 from ._routes import Route
 from ._streaming import choose_format, send_stream
 
-__all__ = ["Gateway", "create_app"]
+__all__ = ["Gateway", "RouteSeen", "create_app"]
 
 log = logging.getLogger("cordwire.gateway")
+
+RouteSeen = Callable[[tuple[str, Route]], None]
+"""Told ``(chute id, route)`` when a route matched, and again once the request selected it."""
 
 
 class Gateway:
@@ -71,32 +74,37 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        # The id is fixed before routing so that every answer, 404s and 400s included, echoes it.
-        request_id = header(scope, b"x-request-id") or uuid.uuid4().hex
-        ctx_headers = [(b"x-request-id", request_id.encode("latin-1"))]
+        await self.handle(read_call(scope), receive, send)
+
+    async def handle(
+        self, call: HttpCall, receive: Receive, send: Send, route_seen: RouteSeen | None = None
+    ) -> None:
+        """Answer ``call``, the request the ASGI entry read (here, or in :class:`ObservedGateway`)."""
+        # The id was fixed before routing so that every answer, 404s and 400s included, echoes it.
+        ctx_headers = [(b"x-request-id", call.request_id.encode("latin-1"))]
         try:
-            fixed = self.pages.by_path.get(scope["path"])
-            if fixed is not None and scope["method"] in ("GET", "HEAD"):
-                await fixed(scope, send)
+            fixed = self.pages.by_path.get(call.path)
+            if fixed is not None and call.method in ("GET", "HEAD"):
+                await fixed(call, send)
                 return
-            await self._call(scope, receive, send, request_id, ctx_headers)
+            await self._call(call, receive, send, ctx_headers, route_seen)
         except CordError as error:
             await send_error(send, error, ctx_headers)
         except Disconnected:
             return
         except Exception:
-            log.exception("gateway failure on %s %s", scope["method"], scope["path"])
+            log.exception("gateway failure on %s %s", call.method, call.path)
             await send_error(send, CordError(Code.INTERNAL, "internal error in the gateway"), ctx_headers)
 
-    def _endpoint(self, scope: Scope) -> tuple[ChuteEndpoint, str]:
-        path: str = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+    def _endpoint(self, call: HttpCall) -> tuple[ChuteEndpoint, str]:
+        path = call.raw_path
         if path.startswith("/chutes/"):
             chute_id, _, rest = path[len("/chutes/") :].partition("/")
             endpoint = self.endpoints.get(chute_id)
             if endpoint is None:
                 raise CordError(Code.NOT_FOUND, f"no chute {chute_id!r}", reason="chute_not_found")
             return endpoint, "/" + rest
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+        host = call.headers.get("host")  # not call.host: no fallback to the server's address
         label = host.split(".", 1)[0].lower() if "." in host else ""
         if label in self.endpoints:
             return self.endpoints[label], path
@@ -105,23 +113,27 @@ class Gateway:
         raise CordError(Code.NOT_FOUND, f"no chute for host {host!r}", reason="chute_not_found")
 
     async def _call(
-        self, scope: Scope, receive: Receive, send: Send, request_id: str, out: list[tuple[bytes, bytes]]
+        self,
+        call: HttpCall,
+        receive: Receive,
+        send: Send,
+        out: list[tuple[bytes, bytes]],
+        route_seen: RouteSeen | None,
     ) -> None:
-        endpoint, path = self._endpoint(scope)
-        route, bindings = endpoint.matcher.match(
-            scope["method"], path, empty_segments=self.match_empty_segments
-        )
-        scope[ROUTE_KEY] = (endpoint.chute_id, route)  # for metrics and the access log
-        metadata, deadline = call_metadata(scope["headers"])
+        endpoint, path = self._endpoint(call)
+        route, bindings = endpoint.matcher.match(call.method, path, empty_segments=self.match_empty_segments)
+        if route_seen is not None:
+            route_seen((endpoint.chute_id, route))  # for metrics and the access log
+        metadata, deadline = call_metadata(call.headers.raw)
         ctx = CordContext(
-            metadata=metadata, transport="http", deadline=deadline, peer=_peer(scope), request_id=request_id
+            metadata=metadata, transport="http", deadline=deadline, peer=call.peer, request_id=call.request_id
         )
         if not endpoint.dispatcher.ready:
             raise CordError(
                 Code.UNAVAILABLE, f"chute {endpoint.chute_id} is not ready yet", headers={"Retry-After": "1"}
             )
-        request = await read_request(
-            scope,
+        request, body = await read_request(
+            call,
             receive,
             route,
             bindings,
@@ -129,11 +141,12 @@ class Gateway:
             body_timeout=self.body_timeout,
             ignore_unknown_query=self.ignore_unknown_query_parameters,
         )
-        ctx.http = _http_call(scope)
+        ctx.http = call.with_body(body) if body else call
         target = route.select(request)
-        scope[ROUTE_KEY] = (endpoint.chute_id, target)
+        if route_seen is not None and target is not route:
+            route_seen((endpoint.chute_id, target))
         if target.server_streaming:
-            await self._stream(scope, receive, send, endpoint, target, request, ctx, out)
+            await self._stream(call, receive, send, endpoint, target, request, ctx, out)
             return
         task = asyncio.ensure_future(endpoint.dispatcher.unary(target.method, request, ctx))
         watcher = cancel_on_disconnect(receive, task)
@@ -145,7 +158,7 @@ class Gateway:
             raise
         finally:
             watcher.cancel()
-        shaped = shape_response(target, response)
+        shaped = shape_response(target.response, response)
         headers = [*out, *_encode_headers(ctx.response_headers)]
         status = ctx.response_status or target.http_status
         if status in (204, 304):  # no content: a body would break the HTTP/1.1 framing
@@ -157,7 +170,7 @@ class Gateway:
 
     async def _stream(
         self,
-        scope: Scope,
+        call: HttpCall,
         receive: Receive,
         send: Send,
         endpoint: ChuteEndpoint,
@@ -174,14 +187,14 @@ class Gateway:
                 first = await anext(messages)
             except StopAsyncIteration:
                 first = None
-            shaped_rest = (shape_response(route, m) async for m in messages)
+            shaped_rest = (shape_response(route.response, m) async for m in messages)
             headers = [*out, *_encode_headers(ctx.response_headers)]
-            fmt = choose_format(header(scope, b"accept"))
+            fmt = choose_format(call.headers.get("accept"))
             status = ctx.response_status or 200  # a passthrough's upstream status, a Response's
             if first is None:
                 await send_response(send, status, fmt.done, fmt.content_type, headers)
                 return
-            await send_stream(send, shape_response(route, first), shaped_rest, fmt, headers, status)
+            await send_stream(send, shape_response(route.response, first), shaped_rest, fmt, headers, status)
 
         task = asyncio.ensure_future(run())
         watcher = cancel_on_disconnect(receive, task)
@@ -197,28 +210,6 @@ class Gateway:
 
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-
-
-def _http_call(scope: Scope) -> HttpCall:
-    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
-    server = scope.get("server")
-    host = next((v for k, v in headers if k == "host"), "")
-    if not host and server:
-        host = f"{server[0]}:{server[1]}"
-    return HttpCall(
-        method=scope["method"],
-        scheme=scope.get("scheme", "http"),
-        host=host,
-        path=scope["path"],
-        query_string=scope.get("query_string", b""),
-        headers=headers,
-        body=scope.get(BODY_KEY, b""),
-    )
-
-
-def _peer(scope: Scope) -> str:
-    client = scope.get("client")
-    return f"{client[0]}:{client[1]}" if client else ""
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -10,6 +10,7 @@ import orjson
 
 from cordwire._codes import Code
 from cordwire._errors import CordError
+from cordwire._http_call import HttpCall
 
 __all__ = [
     "HttpError",
@@ -47,13 +48,13 @@ trickling bytes (slowloris) would otherwise hold its connection and handler slot
 
 
 async def read_body(
-    scope: Scope, receive: Receive, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT
+    call: HttpCall, receive: Receive, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT
 ) -> bytes:
     """The whole body; 413 as soon as it is known to exceed ``limit`` (before reading it all),
     408 when it has not arrived in full within ``timeout`` seconds."""
     try:
         async with asyncio.timeout(timeout):
-            return await _read_body(scope, receive, limit)
+            return await _read_body(call, receive, limit)
     except TimeoutError:
         raise HttpError(
             408,
@@ -65,8 +66,8 @@ async def read_body(
         ) from None
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    for name, value in scope["headers"]:
+async def _read_body(call: HttpCall, receive: Receive, limit: int) -> bytes:
+    for name, value in call.headers.raw:
         if name == b"content-length":
             try:
                 declared = int(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from google.protobuf import json_format
@@ -26,9 +26,6 @@ from ._fields import FieldInfo, TextKind, resolve_path, text_to_json
 from ._parse_errors import describe, explain
 from ._strict import FieldValueError, check_message, value_checker
 from ._templates import RouteError, Template
-
-if TYPE_CHECKING:
-    from ._routes import Route
 
 __all__ = ["BindingPlan", "bind_request", "compile_binding"]
 
@@ -83,7 +80,7 @@ def compile_binding(method: MethodDescriptor, template: Template, body: str) -> 
 
 
 def bind_request(
-    route: Route,
+    plan: BindingPlan,
     bindings: Mapping[str, str],
     query: Iterable[tuple[str, str]] = (),
     body: bytes = b"",
@@ -95,9 +92,8 @@ def bind_request(
 
     ``query`` holds decoded (name, value) pairs in order. A query parameter that names no field,
     or a field the path or body sets, is a 400 naming it unless ``ignore_unknown_query`` (then it
-    is dropped, as grpc-gateway does).
+    is dropped, as grpc-gateway does). ``plan`` is the route's (``Route.binding``).
     """
-    plan = route.binding
     request = plan.message_class()
     if plan.raw_body:
         target: Any = request if plan.body == "*" else getattr(request, plan.body)

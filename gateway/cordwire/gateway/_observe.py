@@ -2,31 +2,31 @@
 
 A wrapper around :class:`Gateway` rather than code inside it: every outcome (404 before any
 chute, 413, a client that hung up) passes through ``send``, so the status counted is the one
-the client got. The gateway only tells us which route matched (``scope[ROUTE_KEY]``).
+the client got. The wrapper is the ASGI entry: it reads the request (:func:`read_call`) and hands
+it to :meth:`Gateway.handle`, which only tells it which route matched.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cordwire._errors import CordError
+from cordwire._http_call import HttpCall, HttpHeaders
 from cordwire.server.observability import Observability, log_access
 
+from ._app import Gateway
 from ._asgi import Message, Receive, Scope, Send, send_error, send_response
+from ._calls import read_call
 from ._headers import call_metadata
+from ._routes import Route
 
 if TYPE_CHECKING:
     from prometheus_client.metrics import Counter, Histogram
 
-    from ._app import Gateway
-    from ._routes import Route
-
-__all__ = ["ROUTE_KEY", "ObservedGateway"]
-
-ROUTE_KEY = "cordwire.route"
-"""Scope key the gateway sets to ``(chute_id, route)`` once a route matched (and was selected)."""
+__all__ = ["ObservedGateway"]
 _CLIENT_CLOSED = 499  # nginx's "client closed request": the client hung up before an answer
 _QUIET = frozenset({"/healthz", "/metrics"})  # probed every few seconds: counted, never logged
 
@@ -62,12 +62,13 @@ class ObservedGateway:
         if scope["type"] != "http":
             await self.gateway(scope, receive, send)
             return
-        path = scope["path"]
-        if path == self.metrics_path and scope["method"] in ("GET", "HEAD"):
+        call = read_call(scope)
+        path = call.path
+        if path == self.metrics_path and call.method in ("GET", "HEAD"):
             if self.metrics_check is not None:
                 try:
                     # The headers read as a cord call reads them, so the key is found the same way.
-                    self.metrics_check(call_metadata(scope["headers"])[0])
+                    self.metrics_check(call_metadata(call.headers.raw)[0])
                 except CordError as error:
                     await send_error(send, error)
                     self._count("", "", "", path, error.http_status, 0.0)
@@ -92,18 +93,19 @@ class ObservedGateway:
         token = None
         if tracing is not None:
             span = tracing.start_server(
-                f"HTTP {scope['method']}",
-                _trace_headers(scope),
-                {"http.request.method": scope["method"], "url.path": path},
+                f"HTTP {call.method}",
+                _trace_headers(call.headers),
+                {"http.request.method": call.method, "url.path": path},
             )
             token = tracing.activate(span)
-            _replace_trace_headers(scope, tracing.carrier(span))
+            call = _with_trace_headers(call, tracing.carrier(span))
+        matched: list[tuple[str, Route]] = []
         try:
-            await self.gateway(scope, receive, observed_send)
+            await self.gateway.handle(call, receive, observed_send, matched.append)
         finally:
             elapsed = time.perf_counter() - started
             status: int = answer[0]
-            chute, cord, label = _labels(scope.get(ROUTE_KEY), path)
+            chute, cord, label = _labels(matched[-1] if matched else None)
             if span is not None and tracing is not None and token is not None:
                 tracing.deactivate(token)
                 if label:
@@ -140,24 +142,24 @@ class ObservedGateway:
         histogram.observe(elapsed)
 
 
-def _labels(matched: tuple[str, Route] | None, path: str) -> tuple[str, str, str]:
+def _labels(matched: tuple[str, Route] | None) -> tuple[str, str, str]:
     if matched is None:
         return "", "", ""
     chute, route = matched
     return chute, route.method.name, f"{route.http_method} {route.template.source}"
 
 
-def _trace_headers(scope: Scope) -> dict[str, str]:
+def _trace_headers(headers: HttpHeaders) -> dict[str, str]:
     out = {}
-    for name, value in scope["headers"]:
+    for name, value in headers.raw:
         if name in (b"traceparent", b"tracestate"):
             out[name.decode("latin-1")] = value.decode("latin-1")
     return out
 
 
-def _replace_trace_headers(scope: Scope, carrier: dict[str, str]) -> None:
+def _with_trace_headers(call: HttpCall, carrier: dict[str, str]) -> HttpCall:
     # The cord span's parent is read from the call's metadata (the same rule for gRPC calls), so
     # the gateway's span goes there in place of the client's, in-process and to a remote upstream.
-    headers = [(k, v) for k, v in scope["headers"] if k not in (b"traceparent", b"tracestate")]
-    headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in carrier.items())
-    scope["headers"] = headers
+    kept = [(k, v) for k, v in call.headers.raw if k not in (b"traceparent", b"tracestate")]
+    kept.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in carrier.items())
+    return dataclasses.replace(call, headers=HttpHeaders(tuple(kept)))

@@ -7,14 +7,17 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ._asgi import Scope, Send, send_json, send_response
+from cordwire._http_call import HttpCall
+
+from ._asgi import Send, send_json, send_response
 from ._docs import ASSETS, docs_asset, docs_page
 from ._endpoints import ChuteEndpoint
 from ._openapi import openapi_document
 
 __all__ = ["Pages"]
 
-Page = Callable[[Scope, Send], Awaitable[None]]
+Page = Callable[[HttpCall, Send], Awaitable[None]]
+"""A fixed page: answers a GET or HEAD of its path."""
 
 
 class Pages:
@@ -34,19 +37,19 @@ class Pages:
         # Built on first request: the routes are fixed once the gateway exists.
         return openapi_document(list(self._endpoints.values()))
 
-    async def openapi(self, scope: Scope, send: Send) -> None:
+    async def openapi(self, call: HttpCall, send: Send) -> None:
         await send_json(send, 200, self.document)
 
-    async def docs(self, scope: Scope, send: Send) -> None:
+    async def docs(self, call: HttpCall, send: Send) -> None:
         title = self.document["info"]["title"]
         await send_response(send, 200, docs_page(title), b"text/html; charset=utf-8")
 
-    async def asset(self, name: str, scope: Scope, send: Send) -> None:
+    async def asset(self, name: str, call: HttpCall, send: Send) -> None:
         # The files change only with the swagger-ui-py pin: cacheable for a day.
         cache = [(b"cache-control", b"public, max-age=86400")]
         await send_response(send, 200, docs_asset(name), ASSETS[name], cache)
 
-    async def healthz(self, scope: Scope, send: Send) -> None:
+    async def healthz(self, call: HttpCall, send: Send) -> None:
         states = {cid: e.dispatcher.ready for cid, e in self._endpoints.items()}
         ok = all(states.values())
         body = {

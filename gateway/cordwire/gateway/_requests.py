@@ -12,24 +12,22 @@ from google.protobuf.descriptor import MethodDescriptor
 
 from cordwire._codes import Code
 from cordwire._errors import CordError
+from cordwire._http_call import HttpCall
 from cordwire._protos import cord_options
 
-from ._asgi import HttpError, Receive, Scope, read_body
-from ._binding import bind_request
+from ._asgi import HttpError, Receive, read_body
+from ._binding import BindingPlan, bind_request
 from ._multipart import form_as_json, urlencoded_as_json
 from ._routes import Route
 
-__all__ = ["BODY_KEY", "header", "read_request"]
-
-BODY_KEY = "cordwire.body"
-"""Scope key under which :func:`read_request` leaves the raw body (for ``Request.body()``)."""
+__all__ = ["read_request"]
 
 _FORM = "application/x-www-form-urlencoded"
 _JSON_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/plain", "")
 
 
 async def read_request(
-    scope: Scope,
+    call: HttpCall,
     receive: Receive,
     route: Route,
     bindings: dict[str, str],
@@ -37,15 +35,15 @@ async def read_request(
     body_limit: int,
     body_timeout: float,
     ignore_unknown_query: bool = False,
-) -> Any:
-    """The request message (or, for client-streaming RPCs, an async iterator of them)."""
-    query = _query(scope.get("query_string", b""))
-    body = b""
-    content_type = header(scope, b"content-type")
+) -> tuple[Any, bytes]:
+    """The request message (or, for client-streaming RPCs, an async iterator of them) and the
+    body as it arrived (empty when the route takes none)."""
+    query = _query(call.query_string)
+    raw = body = b""
+    content_type = call.headers.get("content-type")
     if route.body:
         limit = _declared_body_limit(route.method) or body_limit
-        body = await read_body(scope, receive, limit, body_timeout)
-        scope[BODY_KEY] = body
+        raw = body = await read_body(call, receive, limit, body_timeout)
         media = content_type.split(";", 1)[0].strip().lower()
         if media == "multipart/form-data" and body and not route.binding.raw_body:
             body, media = form_as_json(body, content_type, route.binding), "application/json"
@@ -61,21 +59,13 @@ async def read_request(
                 param="Content-Type",
             )
     if route.client_streaming:
-        return _message_stream(route, bindings, query, body, content_type, ignore_unknown_query)
+        return _message_stream(route.binding, bindings, query, body, content_type, ignore_unknown_query), raw
     lenient = ignore_unknown_query or _forwards_query(route.method)
-    return bind_request(route, bindings, query, body, content_type, ignore_unknown_query=lenient)
-
-
-def header(scope: Scope, name: bytes) -> str:
-    """The first value of header ``name`` (lower-case bytes), or ``""``."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
+    return bind_request(route.binding, bindings, query, body, content_type, ignore_unknown_query=lenient), raw
 
 
 def _message_stream(
-    route: Route,
+    plan: BindingPlan,
     bindings: dict[str, str],
     query: list[tuple[str, str]],
     body: bytes,
@@ -94,7 +84,7 @@ def _message_stream(
         try:
             messages.append(
                 bind_request(
-                    route, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
+                    plan, bindings, query, line, content_type, ignore_unknown_query=ignore_unknown_query
                 )
             )
         except CordError as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
 from google.protobuf.message import Message
@@ -20,9 +20,6 @@ from cordwire._protos import cord_options
 from ._codec import encode
 from ._python_schemas import int64_as_numbers, prints_int64_as_numbers
 from ._templates import RouteError
-
-if TYPE_CHECKING:
-    from ._routes import Route
 
 __all__ = ["RawBody", "ResponsePlan", "compile_response", "shape_response"]
 
@@ -44,6 +41,8 @@ class RawBody:
 class ResponsePlan:
     """How a route's response becomes an HTTP body, decided once at start-up."""
 
+    output: Descriptor
+    """The method's response message type."""
     field: str
     """The ``response_body`` field's proto name, or empty for the whole message."""
     raw: bool
@@ -66,6 +65,7 @@ def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePl
     if not response_body:
         raw = output.full_name == HTTP_BODY
         return ResponsePlan(
+            output=output,
             field="",
             raw=raw,
             singular_message=False,
@@ -84,13 +84,18 @@ def compile_response(method: MethodDescriptor, response_body: str) -> ResponsePl
         field.type == FieldDescriptor.TYPE_BYTES or (msg is not None and msg.full_name == HTTP_BODY)
     )
     return ResponsePlan(
-        field=field.name, raw=raw, singular_message=singular, content_type=content_type, dynamic=dynamic
+        output=output,
+        field=field.name,
+        raw=raw,
+        singular_message=singular,
+        content_type=content_type,
+        dynamic=dynamic,
     )
 
 
-def shape_response(route: Route, message: Message) -> Any:
-    """The JSON value (dict, list, scalar, or None) or :class:`RawBody` to answer with."""
-    plan = route.response
+def shape_response(plan: ResponsePlan, message: Message) -> Any:
+    """The JSON value (dict, list, scalar, or None) or :class:`RawBody` to answer with;
+    ``plan`` is the route's (``Route.response``)."""
     target: Any = message
     if plan.field:
         target = getattr(message, plan.field)
@@ -107,7 +112,7 @@ def shape_response(route: Route, message: Message) -> Any:
     else:
         shaped = _to_dict(target)
         if plan.int64_numbers:
-            shaped = int64_as_numbers(route.method.output_type, shaped)
+            shaped = int64_as_numbers(plan.output, shaped)
     return _whole_numbers_as_ints(shaped) if plan.dynamic else shaped
 
 

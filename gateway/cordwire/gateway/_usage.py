@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ._asgi import Scope, Send, send_json
+from cordwire._http_call import HttpCall
+
+from ._asgi import Send, send_json
 from ._headers import call_metadata
 from ._pages import Page
 
@@ -17,10 +19,10 @@ USAGE_PATH = "/v1/usage"
 def usage_page(read: Callable[[Mapping[str, str], str], Awaitable[dict[str, Any]]]) -> Page:
     """A page calling ``read(metadata, query string)``; its CordErrors answer as every error does."""
 
-    async def page(scope: Scope, send: Send) -> None:
+    async def page(call: HttpCall, send: Send) -> None:
         # The key is read from the headers exactly as for a cord call.
-        metadata, _ = call_metadata(scope["headers"])
-        answer = await read(metadata, scope.get("query_string", b"").decode("latin-1"))
+        metadata, _ = call_metadata(call.headers.raw)
+        answer = await read(metadata, call.query_string.decode("latin-1"))
         await send_json(send, 200, answer, [(b"cache-control", b"no-store")])
 
     return page
