@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from cordwire._codes import Code
+from cordwire._errors import CordError
 from cordwire.gateway._batches import ReadyChunks
+from cordwire.gateway._streaming import SSE, send_stream
 
 
 def _frame(item: int) -> bytes:
@@ -119,3 +123,30 @@ async def test_cancelling_the_task_while_it_waits_reaches_the_source() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert cleaned == ["finally"]
+
+
+async def test_a_deadline_passing_while_a_write_waits_still_ends_the_stream_in_band() -> None:
+    # The step that waits for the next message holds the handler's deadline scope; that scope
+    # cancels the task wherever it is — here inside a write held up by a slow reader.
+    async def rest() -> AsyncIterator[Any]:
+        yield {"n": 1}
+        try:
+            async with asyncio.timeout(0.05):
+                await asyncio.Event().wait()
+        except TimeoutError:
+            raise CordError(Code.DEADLINE_EXCEEDED, "too late") from None
+        yield {"n": 2}
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        if message.get("body") == b'data: {"n":1}\n\n':
+            await asyncio.sleep(1)  # a reader that does not read (flow control holds the write)
+        sent.append(message)
+
+    await send_stream(send, {"n": 0}, rest(), SSE, [])
+    assert sent[0]["type"] == "http.response.start"
+    last = sent[-1]
+    assert last["more_body"] is False
+    assert b'"code":"deadline_exceeded"' in last["body"] or b"too late" in last["body"]
+    assert last["body"].endswith(b"data: [DONE]\n\n")

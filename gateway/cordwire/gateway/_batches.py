@@ -10,6 +10,7 @@ otherwise have waited, and one item that arrives alone is sent alone, at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import types
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, Generic, TypeVar
@@ -82,6 +83,19 @@ class ReadyChunks(Generic[T]):
                 self._pending = (step, yielded)
             return chunk
 
+    async def interrupted(self, exc: BaseException) -> None:
+        """The task was cancelled outside the waiting step (in the write that flushed the batch
+        before it): the step sees ``exc`` where it waits, as it would have had the task been
+        waiting on it, since a deadline's cancel scope open in the step is what cancels the task.
+        Raises what the step turns it into (a CordError for a deadline), or ``exc``."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            raise exc
+        step, _ = pending
+        with contextlib.suppress(StopAsyncIteration):
+            await _resume(step, None, throw=exc)
+        raise exc  # the step swallowed it and went on: the stream stops all the same
+
     async def aclose(self) -> None:
         """Abandon a step still waiting, as cancelling the task would have: it sees CancelledError
         where it waits, and its clean-up (a Triton request cancelled, a guard released) runs now."""
@@ -97,7 +111,7 @@ class ReadyChunks(Generic[T]):
         except asyncio.CancelledError as exc:
             if exc is not cancelled:
                 raise  # the task itself was cancelled meanwhile
-        except (StopAsyncIteration, Exception):
+        except Exception:
             pass  # it ended; whatever it ended with is moot now that the stream is gone
 
 

@@ -75,7 +75,10 @@ async def send_stream(
     chunks = ReadyChunks(rest, lambda item: _encode(item, fmt, raw), limit=_ITEMS, max_bytes=_BYTES)
     try:
         while (chunk := await chunks.next()) is not None:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except asyncio.CancelledError as exc:
+                await chunks.interrupted(exc)  # a deadline's: the step makes it DEADLINE_EXCEEDED
             if chunks.saturated:
                 # The handler never waited (it does not await, or is far ahead), and a send() that
                 # need not wait (fast reader, or a client already gone) would otherwise hold the
