@@ -11,9 +11,14 @@ import orjson
 from cordwire._errors import CordError
 
 from ._asgi import Headers, Send
+from ._batches import ReadyChunks
 from ._responses import RawBody
 
 __all__ = ["StreamFormat", "choose_format", "send_stream"]
+
+_ITEMS = 64
+_BYTES = 64 * 1024
+"""Bounds of one write: a handler far ahead of its reader still yields the loop between writes."""
 
 
 class StreamFormat:
@@ -64,16 +69,27 @@ async def send_stream(
     )
     await send({"type": "http.response.body", "body": _encode(first, fmt, raw), "more_body": True})
     tail = fmt.done
+    # Messages already waiting go out in one write (each still framed as its own event); one that
+    # arrives alone goes out alone, at once. One write per message was most of the per-message
+    # cost: a syscall, and a wake-up of the reader competing for the same cores.
+    chunks = ReadyChunks(rest, lambda item: _encode(item, fmt, raw), limit=_ITEMS, max_bytes=_BYTES)
     try:
-        async for item in rest:
-            await send({"type": "http.response.body", "body": _encode(item, fmt, raw), "more_body": True})
-            # A handler that never awaits, and a send() that need not wait (fast reader, or a
-            # client already gone), would otherwise hold the event loop: no other request, and not
-            # even the hang-up that should cancel this stream, could run.
-            await asyncio.sleep(0)
+        while (chunk := await chunks.next()) is not None:
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except asyncio.CancelledError as exc:
+                await chunks.interrupted(exc)  # a deadline's: the step makes it DEADLINE_EXCEEDED
+            if chunks.saturated:
+                # The handler never waited (it does not await, or is far ahead), and a send() that
+                # need not wait (fast reader, or a client already gone) would otherwise hold the
+                # event loop: no other request, and not even the hang-up that should cancel this
+                # stream, could run. A stream that waited has let the loop run already.
+                await asyncio.sleep(0)
     except CordError as error:
         # Headers are gone: the failure travels in-band, and the stream still ends properly.
         tail = b"" if raw else fmt.frame(orjson.dumps(error.to_json())) + fmt.done
+    finally:
+        await chunks.aclose()
     await send({"type": "http.response.body", "body": b"" if raw else tail, "more_body": False})
 
 

@@ -177,61 +177,55 @@ class Invoker:
 
     def stream(self, cord: Cord, request: Any, ctx: CordContext) -> AsyncIterator[Message]:
         """Server- and bidi-streaming calls: the handler's messages, converted as they come."""
-        if self.observer is None:
-            return self._stream(cord, request, ctx, None)
-        return self._observed_stream(self.observer, cord, request, ctx)
+        return self._stream(cord, request, ctx, self.observer)
 
-    async def _observed_stream(
-        self, observer: CallObserver, cord: Cord, request: Any, ctx: CordContext
-    ) -> AsyncIterator[Message]:
-        record = observer.begin(cord, ctx, request)
+    async def _stream(
+        self, cord: Cord, request: Any, ctx: CordContext, observer: CallObserver | None
+    ) -> AsyncGenerator[Message, None]:
+        # One generator from the handler to the transport, observer calls inline: every layer of
+        # async generator is another frame to resume per streamed message.
+        record = None if observer is None else observer.begin(cord, ctx, request)
         error: BaseException | None = None
         try:
-            # aclosing: a consumer that stops early must release the guards' slots now, not at GC.
-            async with contextlib.aclosing(self._stream(cord, request, ctx, record)) as messages:
-                async for message in messages:
-                    record.message(message)
-                    yield message
+            async with self._guarded(cord, ctx):
+                gen = cord.handler(self._owner, request, ctx)
+                limit = _timeout(cord, ctx)
+                deadline = None if limit is None else asyncio.get_running_loop().time() + limit
+                try:
+                    while True:
+                        # The timeout wraps only the step into the handler, never our own `yield`:
+                        # a cancel scope open across a yield would fire in the consumer's task.
+                        # Each step runs in whichever task iterates us: the trace context is made
+                        # current per step, never held across a yield.
+                        token = None if record is None else record.activate()
+                        try:
+                            if deadline is None:  # no cancel scope to set up per message
+                                item = await anext(gen)
+                            else:
+                                async with asyncio.timeout_at(deadline):
+                                    item = await anext(gen)
+                        except StopAsyncIteration:
+                            break
+                        except BaseException as exc:
+                            raise _as_cord_error(cord, ctx, exc) from exc
+                        finally:
+                            if record is not None:
+                                record.deactivate(token)
+                        try:
+                            message = _to_message(cord, item)
+                        except _HandlerBug as exc:
+                            raise _as_cord_error(cord, ctx, exc) from exc
+                        if record is not None:
+                            record.message(message)
+                        yield message
+                finally:
+                    await gen.aclose()
         except BaseException as exc:
             error = exc
             raise
         finally:
-            record.end(error)
-
-    async def _stream(
-        self, cord: Cord, request: Any, ctx: CordContext, record: CallRecord | None
-    ) -> AsyncGenerator[Message, None]:
-        async with self._guarded(cord, ctx):
-            gen = cord.handler(self._owner, request, ctx)
-            limit = _timeout(cord, ctx)
-            deadline = None if limit is None else asyncio.get_running_loop().time() + limit
-            try:
-                while True:
-                    # The timeout wraps only the step into the handler, never our own `yield`:
-                    # a cancel scope open across a yield would fire in the consumer's task.
-                    # Each step runs in whichever task iterates us: the trace context is made
-                    # current per step, never held across a yield.
-                    token = None if record is None else record.activate()
-                    try:
-                        if deadline is None:  # no cancel scope to set up per message
-                            item = await anext(gen)
-                        else:
-                            async with asyncio.timeout_at(deadline):
-                                item = await anext(gen)
-                    except StopAsyncIteration:
-                        break
-                    except BaseException as exc:
-                        raise _as_cord_error(cord, ctx, exc) from exc
-                    finally:
-                        if record is not None:
-                            record.deactivate(token)
-                    try:
-                        message = _to_message(cord, item)
-                    except _HandlerBug as exc:
-                        raise _as_cord_error(cord, ctx, exc) from exc
-                    yield message
-            finally:
-                await gen.aclose()
+            if record is not None:
+                record.end(error)
 
     @contextlib.asynccontextmanager
     async def _guarded(self, cord: Cord, ctx: CordContext) -> AsyncIterator[None]:
