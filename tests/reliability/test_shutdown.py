@@ -64,13 +64,15 @@ async def test_sigterm_under_load_drains_in_flight_refuses_new_and_exits_within_
 
             served.process.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
-            # New calls: refused (the listener closes) or 503 (a kept-alive connection), soon.
-            refusal: httpx.ConnectError | httpx.Response | None = None
+            # New calls: refused (the listener closes), reset (the kernel had completed the
+            # handshake in the listener's backlog, and closing the listener resets it: no answer
+            # was ever read) or 503 (a kept-alive connection), soon.
+            refusal: httpx.ConnectError | httpx.ReadError | httpx.Response | None = None
             async with httpx.AsyncClient(base_url=served.http_url, timeout=WAIT) as fresh:
                 while refusal is None and time.monotonic() - signalled < WAIT:
                     try:
                         answer = await fresh.post("/v1/echo", json={"values": [1]})
-                    except httpx.ConnectError as exc:
+                    except (httpx.ConnectError, httpx.ReadError) as exc:
                         refusal = exc
                     else:
                         if answer.status_code == 503:
